@@ -1,0 +1,158 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ConditionsSchema, LabelSelectorSchema, LocalReferenceSchema } from './common.js';
+import {
+  DnsLabel,
+  DnsSubdomain,
+  Duration,
+  MapList,
+  StringEnum,
+  Timestamp,
+  cel,
+} from './schema-helpers.js';
+
+export const CREDENTIAL_TYPES = ['ApiKey', 'Password'] as const;
+export const ALPHABETS = ['Alphanumeric', 'Hex', 'Base64Url', 'Printable'] as const;
+export const STORES = ['Vault', 'AWSSecretsManager', 'Both'] as const;
+
+const RotationSchema = Type.Object(
+  {
+    interval: Duration({ description: 'How often a new version is generated, e.g. 720h.' }),
+    gracePeriod: Type.Optional(
+      Duration({ description: 'How long the previous version stays readable after a rotation.' }),
+    ),
+  },
+  cel(
+    {
+      rule: "duration(self.interval) >= duration('10s')",
+      message: 'rotation.interval must be at least 10s',
+      fieldPath: '.interval',
+    },
+    {
+      rule: '!has(self.gracePeriod) || duration(self.gracePeriod) < duration(self.interval)',
+      message: 'rotation.gracePeriod must be shorter than rotation.interval',
+      fieldPath: '.gracePeriod',
+    },
+  ),
+);
+
+const CredentialSchema = Type.Object(
+  {
+    name: DnsLabel({ description: 'Unique within the identity; part of the secret path.' }),
+    type: Type.Optional(StringEnum(CREDENTIAL_TYPES)),
+    length: Type.Optional(Type.Integer({ minimum: 16, maximum: 512 })),
+    alphabet: Type.Optional(StringEnum(ALPHABETS)),
+    rotation: RotationSchema,
+    store: Type.Optional(StringEnum(STORES)),
+    kubernetesSecret: Type.Optional(
+      Type.Object({
+        name: Type.Optional(DnsSubdomain({ description: 'Defaults to <agent>-<credential>.' })),
+      }),
+    ),
+    rolloutRestartTargets: Type.Optional(
+      Type.Array(
+        Type.Object({ kind: StringEnum(['Deployment', 'StatefulSet']), name: DnsSubdomain() }),
+        { maxItems: 16 },
+      ),
+    ),
+  },
+  cel({
+    rule: "!has(self.type) || self.type != 'Password' || !has(self.length) || self.length <= 128",
+    message: 'a Password credential is at most 128 characters long',
+  }),
+);
+
+const LifecycleSchema = Type.Object({
+  suspended: Type.Optional(
+    Type.Boolean({ description: 'Removes bindings, denies traffic and disables Vault access.' }),
+  ),
+  expiresAt: Type.Optional(Timestamp({ description: 'When the agent is offboarded.' })),
+  review: Type.Optional(
+    Type.Object(
+      {
+        interval: Duration(),
+        onOverdue: Type.Optional(StringEnum(['Notify', 'Suspend'])),
+      },
+      cel({
+        rule: "duration(self.interval) >= duration('1h')",
+        message: 'review.interval must be at least 1h',
+      }),
+    ),
+  ),
+});
+
+export const AgentIdentitySpecSchema = Type.Object({
+  owner: Type.String({
+    minLength: 1,
+    maxLength: 253,
+    description: 'The accountable human or team.',
+  }),
+  purpose: Type.String({
+    minLength: 1,
+    maxLength: 1024,
+    description: 'The declared intent; used in audit records and behavioural checks.',
+  }),
+  policyRefs: Type.Optional(MapList(LocalReferenceSchema, 'name', { maxItems: 32 })),
+  serviceAccount: Type.Optional(
+    Type.Object({
+      name: Type.Optional(DnsSubdomain({ description: "Defaults to the agent's name." })),
+      automountToken: Type.Optional(Type.Boolean({ description: 'False when left out.' })),
+    }),
+  ),
+  workloadSelector: Type.Optional(LabelSelectorSchema),
+  credentials: Type.Optional(MapList(CredentialSchema, 'name', { maxItems: 16 })),
+  lifecycle: Type.Optional(LifecycleSchema),
+});
+export type AgentIdentitySpec = Static<typeof AgentIdentitySpecSchema>;
+export type CredentialSpec = Static<typeof CredentialSchema>;
+
+export const PHASES = [
+  'Pending',
+  'Active',
+  'Suspended',
+  'Quarantined',
+  'Expired',
+  'Terminating',
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+const CredentialStatusSchema = Type.Object({
+  name: Type.String({ maxLength: 63 }),
+  currentVersion: Type.Optional(Type.String({ maxLength: 128 })),
+  rotatedAt: Type.Optional(Timestamp()),
+  nextRotationAt: Type.Optional(Timestamp()),
+});
+
+const OwnedObjectsSchema = Type.Object({
+  serviceAccount: Type.Optional(Type.String({ maxLength: 253 })),
+  role: Type.Optional(Type.String({ maxLength: 253 })),
+  roleBindings: Type.Optional(Type.Array(Type.String({ maxLength: 253 }), { maxItems: 64 })),
+  networkPolicies: Type.Optional(Type.Array(Type.String({ maxLength: 253 }), { maxItems: 8 })),
+});
+
+export const AgentIdentityStatusSchema = Type.Object({
+  phase: Type.Optional(StringEnum(PHASES)),
+  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  conditions: Type.Optional(ConditionsSchema),
+  owned: Type.Optional(OwnedObjectsSchema),
+  credentials: Type.Optional(MapList(CredentialStatusSchema, 'name', { maxItems: 16 })),
+  lastRotationAt: Type.Optional(Timestamp()),
+  behavior: Type.Optional(
+    Type.Object({
+      baselineReady: Type.Optional(Type.Boolean()),
+      requestRate: Type.Optional(Type.Number({ minimum: 0 })),
+      riskScore: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    }),
+  ),
+  reviewDueAt: Type.Optional(Timestamp()),
+  quarantine: Type.Optional(
+    Type.Object({
+      since: Type.Optional(Timestamp()),
+      reason: Type.Optional(Type.String({ maxLength: 1024 })),
+      risk: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+      evidence: Type.Optional(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 32 })),
+      releasedBy: Type.Optional(Type.String({ maxLength: 253 })),
+      releasedAt: Type.Optional(Timestamp()),
+    }),
+  ),
+});
+export type AgentIdentityStatus = Static<typeof AgentIdentityStatusSchema>;

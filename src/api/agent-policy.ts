@@ -1,0 +1,125 @@
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  ConditionsSchema,
+  NetworkPeerSchema,
+  NetworkPortSchema,
+  PolicyRuleSchema,
+} from './common.js';
+import { DnsLabel, DnsSubdomain, Duration, MapList, StringEnum, cel } from './schema-helpers.js';
+
+const VaultPathSchema = Type.Object({
+  path: Type.String({
+    minLength: 1,
+    maxLength: 512,
+    pattern: '^[A-Za-z0-9_.+*-]+(/[A-Za-z0-9_.+*-]+)*/?$',
+    description: 'A Vault path such as `secret/data/team-a/*`; `+` and a trailing `*` glob.',
+  }),
+  capabilities: Type.Array(
+    StringEnum(['create', 'read', 'update', 'patch', 'delete', 'list', 'deny']),
+    { minItems: 1, maxItems: 7, 'x-kubernetes-list-type': 'set' },
+  ),
+});
+
+const EgressRuleSchema = Type.Object({
+  to: Type.Optional(Type.Array(NetworkPeerSchema, { maxItems: 32 })),
+  ports: Type.Optional(Type.Array(NetworkPortSchema, { maxItems: 32 })),
+});
+
+const IngressRuleSchema = Type.Object({
+  from: Type.Optional(Type.Array(NetworkPeerSchema, { maxItems: 32 })),
+  ports: Type.Optional(Type.Array(NetworkPortSchema, { maxItems: 32 })),
+});
+
+const score = (description: string): ReturnType<typeof Type.Number> =>
+  Type.Number({ minimum: 0, maximum: 1, description });
+
+const ThresholdsSchema = Type.Object(
+  {
+    alert: Type.Optional(score('Risk at which an Event, a metric and a condition are raised.')),
+    restrict: Type.Optional(score('Risk at which grants and elevated bindings are removed.')),
+    quarantine: Type.Optional(score('Risk at which the agent is quarantined.')),
+  },
+  cel({
+    rule:
+      '(!has(self.alert) || !has(self.restrict) || self.alert <= self.restrict) && ' +
+      '(!has(self.restrict) || !has(self.quarantine) || self.restrict <= self.quarantine) && ' +
+      '(!has(self.alert) || !has(self.quarantine) || self.alert <= self.quarantine)',
+    message: 'thresholds must be ordered: alert <= restrict <= quarantine',
+  }),
+);
+
+const BehaviorSchema = Type.Object({
+  learningWindow: Type.Optional(
+    Duration({ description: 'How long a baseline is learned before it is scored against.' }),
+  ),
+  limits: Type.Optional(
+    Type.Object({
+      requestsPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+      forbiddenVerbs: Type.Optional(
+        Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 16 }),
+      ),
+      forbiddenResources: Type.Optional(
+        Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 64 }),
+      ),
+    }),
+  ),
+  thresholds: Type.Optional(ThresholdsSchema),
+});
+
+const AutonomySchema = Type.Object({
+  minConfidence: Type.Optional(score('The confidence an autonomous action must carry.')),
+  belowMinConfidence: Type.Optional(StringEnum(['Deny', 'RequireApproval'])),
+  alwaysRequireApproval: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
+      maxItems: 64,
+      'x-kubernetes-list-type': 'set',
+    }),
+  ),
+});
+
+const GrantTemplateSchema = Type.Object({
+  name: DnsLabel(),
+  maxDuration: Duration(),
+  rules: Type.Optional(Type.Array(PolicyRuleSchema, { maxItems: 16 })),
+  clusterRole: Type.Optional(DnsSubdomain()),
+  vaultPaths: Type.Optional(Type.Array(VaultPathSchema, { maxItems: 16 })),
+});
+
+export const AgentPolicySpecSchema = Type.Object({
+  description: Type.Optional(Type.String({ maxLength: 1024 })),
+  kubernetes: Type.Optional(
+    Type.Object({
+      rules: Type.Optional(Type.Array(PolicyRuleSchema, { maxItems: 64 })),
+      clusterRoles: Type.Optional(
+        Type.Array(DnsSubdomain(), {
+          maxItems: 16,
+          'x-kubernetes-list-type': 'set',
+          description:
+            'Existing ClusterRoles to bind in the namespace; only those on the operator allow-list are bound.',
+        }),
+      ),
+    }),
+  ),
+  vault: Type.Optional(
+    Type.Object({ paths: Type.Optional(Type.Array(VaultPathSchema, { maxItems: 64 })) }),
+  ),
+  network: Type.Optional(
+    Type.Object({
+      allowDNS: Type.Optional(
+        Type.Boolean({ description: 'Allow egress to cluster DNS (true when left out).' }),
+      ),
+      egress: Type.Optional(Type.Array(EgressRuleSchema, { maxItems: 32 })),
+      ingress: Type.Optional(Type.Array(IngressRuleSchema, { maxItems: 32 })),
+    }),
+  ),
+  behavior: Type.Optional(BehaviorSchema),
+  autonomy: Type.Optional(AutonomySchema),
+  grants: Type.Optional(MapList(GrantTemplateSchema, 'name', { maxItems: 16 })),
+});
+export type AgentPolicySpec = Static<typeof AgentPolicySpecSchema>;
+
+export const AgentPolicyStatusSchema = Type.Object({
+  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  conditions: Type.Optional(ConditionsSchema),
+});
+export type AgentPolicyStatus = Static<typeof AgentPolicyStatusSchema>;
