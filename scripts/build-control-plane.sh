@@ -12,8 +12,13 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/versions.env"
 
 cache_root="${AIO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/agent-identity-operator}"
-bin_dir="$cache_root/bin/kubernetes-$KUBERNETES_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION"
-mkdir -p "$bin_dir"
+# Each component is cached under its own version, so changing one version rebuilds only it;
+# bin_dir holds links to the pinned set, for callers that want one directory on PATH.
+kube_dir="$cache_root/bin/kubernetes-$KUBERNETES_VERSION"
+etcd_dir="$cache_root/bin/etcd-$ETCD_VERSION"
+helm_dir="$cache_root/bin/helm-$HELM_VERSION"
+bin_dir="$cache_root/bin/set-kubernetes-$KUBERNETES_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION"
+mkdir -p "$kube_dir" "$etcd_dir" "$helm_dir" "$bin_dir"
 
 export GOWORK=off GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
 
@@ -24,7 +29,7 @@ log() { printf '[control-plane build] %s\n' "$*" >&2; }
 # module with its published v0.MINOR.PATCH twin; the list is read from the release itself
 # because new staging modules appear between releases.
 build_kubernetes() {
-  if [[ -x "$bin_dir/kube-apiserver" && -x "$bin_dir/kube-controller-manager" ]]; then
+  if [[ -x "$kube_dir/kube-apiserver" && -x "$kube_dir/kube-controller-manager" ]]; then
     log "kube-apiserver and kube-controller-manager $KUBERNETES_VERSION: cached"
     return
   fi
@@ -55,9 +60,9 @@ build_kubernetes() {
   local ldflags="-s -w -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
   ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
   for cmd in kube-apiserver kube-controller-manager; do
-    log "building $cmd $KUBERNETES_VERSION (the first build takes 10-20 minutes on 2 cores)"
-    (cd "$work" && go build -trimpath -ldflags "$ldflags" -o "$bin_dir/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd")
-    mv "$bin_dir/$cmd.tmp" "$bin_dir/$cmd"
+    log "building $cmd $KUBERNETES_VERSION (the first build takes 15-25 minutes on 2 cores)"
+    (cd "$work" && go build -trimpath -ldflags "$ldflags" -o "$kube_dir/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd")
+    mv "$kube_dir/$cmd.tmp" "$kube_dir/$cmd"
     log "built $cmd"
   done
 }
@@ -65,7 +70,7 @@ build_kubernetes() {
 # etcd's server module has package main at its root but carries replace directives, so
 # `go install` refuses it; requiring it from a wrapper module works.
 build_etcd() {
-  if [[ -x "$bin_dir/etcd" ]]; then
+  if [[ -x "$etcd_dir/etcd" ]]; then
     log "etcd $ETCD_VERSION: cached"
     return
   fi
@@ -74,27 +79,30 @@ build_etcd() {
   printf 'module agentidentity.io/local-etcd\n\ngo 1.26.0\n\nrequire go.etcd.io/etcd/server/v3 %s\n' \
     "$ETCD_VERSION" >"$work/go.mod"
   log "building etcd $ETCD_VERSION"
-  (cd "$work" && go build -trimpath -ldflags "-s -w" -o "$bin_dir/etcd.tmp" go.etcd.io/etcd/server/v3)
-  mv "$bin_dir/etcd.tmp" "$bin_dir/etcd"
+  (cd "$work" && go build -trimpath -ldflags "-s -w" -o "$etcd_dir/etcd.tmp" go.etcd.io/etcd/server/v3)
+  mv "$etcd_dir/etcd.tmp" "$etcd_dir/etcd"
   log "built etcd"
 }
 
 build_helm() {
-  if [[ -x "$bin_dir/helm" ]]; then
+  if [[ -x "$helm_dir/helm" ]]; then
     log "helm $HELM_VERSION: cached"
     return
   fi
   log "building helm $HELM_VERSION"
-  GOBIN="$bin_dir/helm-install" GOFLAGS= go install -trimpath \
+  GOBIN="$helm_dir/install" GOFLAGS= go install -trimpath \
     -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" \
     "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
-  mv "$bin_dir/helm-install/helm" "$bin_dir/helm"
-  rmdir "$bin_dir/helm-install"
+  mv "$helm_dir/install/helm" "$helm_dir/helm"
+  rmdir "$helm_dir/install"
   log "built helm"
 }
 
 build_etcd
 build_helm
 build_kubernetes
+for binary in "$kube_dir/kube-apiserver" "$kube_dir/kube-controller-manager" "$etcd_dir/etcd" "$helm_dir/helm"; do
+  ln -sfn "$binary" "$bin_dir/$(basename "$binary")"
+done
 log "binaries ready in $bin_dir"
 echo "$bin_dir"

@@ -94,7 +94,17 @@ export const AgentIdentitySpecSchema = Type.Object({
   policyRefs: Type.Optional(MapList(LocalReferenceSchema, 'name', { maxItems: 32 })),
   serviceAccount: Type.Optional(
     Type.Object({
-      name: Type.Optional(DnsSubdomain({ description: "Defaults to the agent's name." })),
+      name: Type.Optional(
+        DnsSubdomain({
+          description:
+            "Defaults to the agent's name with the agent- prefix added when it is missing.",
+          ...cel({
+            rule: "self.startsWith('agent-')",
+            message:
+              'serviceAccount.name must start with agent- so the API server can tell agent identities apart',
+          }),
+        }),
+      ),
       automountToken: Type.Optional(Type.Boolean({ description: 'False when left out.' })),
     }),
   ),

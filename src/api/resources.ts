@@ -1,4 +1,4 @@
-import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { ObjectMeta } from './object-meta.js';
 import type { AgentIdentitySpec, AgentIdentityStatus } from './agent-identity.js';
 import type { AgentPolicySpec, AgentPolicyStatus } from './agent-policy.js';
 
@@ -6,7 +6,7 @@ import type { AgentPolicySpec, AgentPolicyStatus } from './agent-policy.js';
 export interface AgentIdentity {
   apiVersion: string;
   kind: 'AgentIdentity';
-  metadata: V1ObjectMeta & { name: string; namespace: string };
+  metadata: ObjectMeta & { name: string; namespace: string };
   spec: AgentIdentitySpec;
   status?: AgentIdentityStatus;
 }
@@ -15,7 +15,7 @@ export interface AgentIdentity {
 export interface AgentPolicy {
   apiVersion: string;
   kind: 'AgentPolicy';
-  metadata: V1ObjectMeta & { name: string; namespace: string };
+  metadata: ObjectMeta & { name: string; namespace: string };
   spec: AgentPolicySpec;
   status?: AgentPolicyStatus;
 }

@@ -6,7 +6,13 @@
  * CRD schemas must be structural: no `const`, no `patternProperties`, no `$ref`; enums and
  * string maps are therefore written with `Type.Unsafe` in the shape the API server expects.
  */
-import { Type, type TSchema, type TUnsafe, type SchemaOptions } from '@sinclair/typebox';
+import {
+  Type,
+  type TSchema,
+  type TString,
+  type TUnsafe,
+  type SchemaOptions,
+} from '@sinclair/typebox';
 
 export interface CelRule {
   rule: string;
@@ -44,7 +50,7 @@ export function IntOrString(options: SchemaOptions = {}): TUnsafe<number | strin
 }
 
 /** A DNS-1123 label: what Kubernetes allows for most object names. */
-export function DnsLabel(options: SchemaOptions = {}): TSchema {
+export function DnsLabel(options: SchemaOptions = {}): TString {
   return Type.String({
     minLength: 1,
     maxLength: 63,
@@ -54,7 +60,7 @@ export function DnsLabel(options: SchemaOptions = {}): TSchema {
 }
 
 /** A DNS-1123 subdomain: what Kubernetes allows for ServiceAccount and Role names. */
-export function DnsSubdomain(options: SchemaOptions = {}): TSchema {
+export function DnsSubdomain(options: SchemaOptions = {}): TString {
   return Type.String({
     minLength: 1,
     maxLength: 253,
@@ -67,7 +73,7 @@ export function DnsSubdomain(options: SchemaOptions = {}): TSchema {
  * A Go duration string such as `720h` or `90m`: CEL's `duration()` parses this form, so
  * cross-field rules can compare durations on the API server.
  */
-export function Duration(options: SchemaOptions = {}): TSchema {
+export function Duration(options: SchemaOptions = {}): TString {
   return Type.String({
     maxLength: 32,
     pattern: '^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$',
@@ -76,7 +82,7 @@ export function Duration(options: SchemaOptions = {}): TSchema {
 }
 
 /** An RFC 3339 timestamp. */
-export function Timestamp(options: SchemaOptions = {}): TSchema {
+export function Timestamp(options: SchemaOptions = {}): TString {
   return Type.String({ format: 'date-time', maxLength: 64, ...options });
 }
 

@@ -1,0 +1,116 @@
+// npm run demo: the operator's main job on a local default. Starts the local control plane
+// and OpenBao, installs the CRDs, applies examples/, runs the operator and prints what each
+// agent now has. `--once` exits after the summary (used by the tests); otherwise the
+// operator keeps running until Ctrl-C.
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { execFile } from 'node:child_process';
+import * as k8s from '@kubernetes/client-node';
+import type { AgentIdentity } from '../src/api/resources.js';
+import { startLocalEnvironment } from './local-env/index.js';
+import { repoRoot } from './local-env/versions.js';
+import { printSummary } from './demo-summary.js';
+
+const once = process.argv.includes('--once');
+const run = promisify(execFile);
+const say = (line: string): void => {
+  process.stderr.write(`[demo] ${line}\n`);
+};
+
+const env = await startLocalEnvironment();
+const toolEnv = { ...process.env, ...env.processEnv() };
+const kubectl = async (...args: string[]): Promise<string> =>
+  (await run('kubectl', args, { env: toolEnv })).stdout;
+
+say('installing the CRDs (kubectl apply -f crds/)');
+await kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds'));
+await kubectl(
+  'wait',
+  '--for=condition=Established',
+  '--timeout=60s',
+  'crd',
+  '-l',
+  'app.kubernetes.io/part-of=agent-identity-operator',
+);
+say('applying the examples (kubectl apply -f examples/)');
+await kubectl('apply', '-f', join(repoRoot, 'examples'));
+
+const operatorLog = join(env.stateDir, 'logs', 'operator.log');
+say(`starting the operator (JSON logs in ${operatorLog})`);
+const operator = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    join(repoRoot, 'src', 'main.ts'),
+    '--no-leader-elect',
+    '--http-address',
+    '127.0.0.1:0',
+    '--allowed-cluster-roles',
+    'view',
+  ],
+  {
+    env: { ...toolEnv, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  },
+);
+const log = createWriteStream(operatorLog);
+operator.stdout.pipe(log);
+operator.stderr.pipe(log);
+const operatorExited = new Promise<void>((resolve) => {
+  operator.once('exit', () => {
+    resolve();
+  });
+});
+
+const stop = async (code: number): Promise<never> => {
+  operator.kill('SIGTERM');
+  await operatorExited;
+  await env.stop();
+  process.exit(code);
+};
+process.removeAllListeners('SIGINT');
+process.once('SIGINT', () => {
+  say('stopping');
+  void stop(0);
+});
+
+const kc = new k8s.KubeConfig();
+kc.loadFromFile(env.kube.kubeconfigPath);
+const objects = kc.makeApiClient(k8s.CustomObjectsApi);
+const listIdentities = async (): Promise<AgentIdentity[]> =>
+  (
+    (await objects.listClusterCustomObject({
+      group: 'agentidentity.io',
+      version: 'v1alpha1',
+      plural: 'agentidentities',
+    })) as {
+      items: AgentIdentity[];
+    }
+  ).items;
+
+say('waiting for the operator to reconcile every agent');
+const deadline = Date.now() + 60_000;
+for (;;) {
+  const identities = await listIdentities();
+  const settled = identities.every((i) => i.status?.observedGeneration === i.metadata.generation);
+  if (identities.length > 0 && settled) break;
+  if (Date.now() > deadline || operator.exitCode !== null) {
+    say(`the operator did not reconcile every agent; see ${operatorLog}`);
+    await stop(1);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+}
+
+await printSummary(kc, await listIdentities());
+
+if (once) await stop(0);
+console.log('\nThe operator keeps running. In another shell, to look around:');
+console.log(`  export KUBECONFIG=${env.kube.kubeconfigPath}`);
+console.log('  kubectl get agentidentities -A');
+console.log(
+  '  kubectl -n team-support patch agentidentity support-triage --type merge -p \'{"spec":{"lifecycle":{"suspended":true}}}\'',
+);
+console.log('Press Ctrl-C to stop the operator and the local cluster.');

@@ -1,0 +1,26 @@
+import type { AgentIdentity } from '../../api/resources.js';
+
+/** Why an agent's access is withdrawn, if it is. */
+export type Containment = 'None' | 'Suspended' | 'Expired';
+
+export interface LifecycleDecision {
+  containment: Containment;
+  /** Milliseconds until `expiresAt`, when it is in the future. */
+  expiresInMs: number | undefined;
+}
+
+/**
+ * Decides from the spec and the clock whether the agent may act. Expiry wins over
+ * suspension: an expired agent stays contained even when unsuspended.
+ */
+export function decideLifecycle(identity: AgentIdentity, now: Date): LifecycleDecision {
+  const expiresAt = identity.spec.lifecycle?.expiresAt;
+  const expiresInMs = expiresAt === undefined ? undefined : Date.parse(expiresAt) - now.getTime();
+  if (expiresInMs !== undefined && expiresInMs <= 0) {
+    return { containment: 'Expired', expiresInMs: undefined };
+  }
+  if (identity.spec.lifecycle?.suspended === true) {
+    return { containment: 'Suspended', expiresInMs };
+  }
+  return { containment: 'None', expiresInMs };
+}
