@@ -355,6 +355,25 @@ describe('AgentIdentity reconciler', function () {
     assert.ok(label.length <= 63, 'the pod label value fits');
   });
 
+  it('serves health, readiness and reconcile metrics on one port', async function () {
+    await createPolicy(namespace, 'reader', configMapReader);
+    await createIdentity(namespace, 'measured', {
+      owner: 'o',
+      purpose: 'p',
+      policyRefs: [{ name: 'reader' }],
+    });
+    await waitForIdentity(namespace, 'measured', 'Active', isActive);
+    const line = await operator.waitForLog(/serving health and metrics/);
+    const { port } = JSON.parse(line) as { port: number };
+    const base = `http://127.0.0.1:${String(port)}`;
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /aio_reconcile_total\{controller="agentidentity",result="success"\} \d+/);
+    assert.match(metrics, /aio_reconcile_duration_seconds_bucket/);
+    assert.match(metrics, /aio_workqueue_depth\{controller="agentidentity"\}/);
+  });
+
   it('writes nothing when nothing changed', async function () {
     await createPolicy(namespace, 'reader', configMapReader);
     await createIdentity(namespace, 'steady', {
