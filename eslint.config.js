@@ -16,6 +16,10 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       complexity: ['warn', 15],
       'max-depth': ['error', 4],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
       'no-console': 'error',
       // client-node models are classes used as plain data; object literals are the norm.
       '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',

@@ -5,7 +5,11 @@ import type { OperatorConfig } from './config/config.js';
 import { OWNER_INDEX, type ChildCaches } from './controllers/agent-identity/children.js';
 import { owningIdentityUid } from './controllers/agent-identity/metadata.js';
 import { referencedPolicyKeys } from './controllers/agent-identity/policies.js';
+import { BackendSteps } from './controllers/agent-identity/backends.js';
+import { CredentialManager } from './controllers/agent-identity/credentials/manager.js';
 import { AgentIdentityReconciler } from './controllers/agent-identity/reconciler.js';
+import { createBackends } from './backends.js';
+import { RateBudget } from './runtime/rate-budget.js';
 import { AgentPolicyReconciler } from './controllers/agent-policy/reconciler.js';
 import { AGENT_IDENTITY_TYPE, AGENT_POLICY_TYPE } from './controllers/resource-paths.js';
 import { describeError, type Logger } from './observability/logger.js';
@@ -31,6 +35,7 @@ export class Operator {
   private elector: LeaderElector | undefined;
   private server: FastifyInstance | undefined;
   private started = false;
+  private stopBackends: () => void = () => undefined;
   private stopping = false;
   httpPort = 0;
 
@@ -91,6 +96,7 @@ export class Operator {
     this.stopping = true;
     await Promise.all(this.controllers.map(async (c) => c.stop()));
     await Promise.all(this.informers.map(async (i) => i.stop()));
+    this.stopBackends();
     await this.elector?.release();
     await this.server?.close();
     this.api.close();
@@ -118,6 +124,9 @@ export class Operator {
   }
 
   private async startControllers(): Promise<void> {
+    const backends = await createBackends(this.config, this.api.kubeConfig, this.api, this.logger);
+    this.stopBackends = backends.stop;
+    backends.authConfigurer?.start();
     const identities = this.informer<AgentIdentity>(AGENT_IDENTITY_TYPE, 'AgentIdentity', false);
     const policies = this.informer<AgentPolicy>(AGENT_POLICY_TYPE, 'AgentPolicy', false);
     const children: ChildCaches = {
@@ -140,6 +149,7 @@ export class Operator {
       });
     }
 
+    const rotationBudget = new RateBudget(this.config.rotationsPerSecond);
     const events = new KubeEventRecorder(
       this.api,
       'agent-identity-operator',
@@ -154,6 +164,12 @@ export class Operator {
         identities,
         policies,
         children,
+        backends: new BackendSteps(
+          backends.vaultAccess,
+          new CredentialManager(backends.credentials, this.api, events, () =>
+            rotationBudget.take(),
+          ),
+        ),
         events,
         allowedClusterRoles: this.config.allowedClusterRoles,
         dns: this.config.dns,

@@ -127,16 +127,39 @@ export type Phase = (typeof PHASES)[number];
 
 const CredentialStatusSchema = Type.Object({
   name: Type.String({ maxLength: 63 }),
-  currentVersion: Type.Optional(Type.String({ maxLength: 128 })),
+  currentVersion: Type.Optional(
+    Type.Integer({ minimum: 0, description: 'Counts rotations: 1 after the first write.' }),
+  ),
   rotatedAt: Type.Optional(Timestamp()),
   nextRotationAt: Type.Optional(Timestamp()),
+  /** When the previous version stops being readable; absent once it has been retired. */
+  previousRetiresAt: Type.Optional(Timestamp()),
+  storeVersions: Type.Optional(
+    Type.Object({
+      vault: Type.Optional(Type.String({ maxLength: 64 })),
+      awsSecretsManager: Type.Optional(Type.String({ maxLength: 64 })),
+    }),
+  ),
+  /** Why the current version was written. */
+  lastWriteReason: Type.Optional(
+    StringEnum(['Initial', 'Scheduled', 'Requested', 'Repaired', 'Adopted']),
+  ),
+  /** The version whose rollout was last triggered on the rolloutRestartTargets. */
+  restartedVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+  secretName: Type.Optional(Type.String({ maxLength: 253 })),
+  /** The version last written to the Kubernetes Secret copy. */
+  secretVersion: Type.Optional(Type.Integer({ minimum: 0 })),
 });
+export type CredentialStatus = Static<typeof CredentialStatusSchema>;
 
 const OwnedObjectsSchema = Type.Object({
   serviceAccount: Type.Optional(Type.String({ maxLength: 253 })),
   role: Type.Optional(Type.String({ maxLength: 253 })),
   roleBindings: Type.Optional(Type.Array(Type.String({ maxLength: 253 }), { maxItems: 64 })),
   networkPolicies: Type.Optional(Type.Array(Type.String({ maxLength: 253 }), { maxItems: 8 })),
+  /** The Vault ACL policy, Kubernetes-auth role and identity entity (one name). */
+  vaultIdentity: Type.Optional(Type.String({ maxLength: 512 })),
+  vaultEntityId: Type.Optional(Type.String({ maxLength: 64 })),
 });
 
 export const AgentIdentityStatusSchema = Type.Object({
@@ -146,6 +169,10 @@ export const AgentIdentityStatusSchema = Type.Object({
   owned: Type.Optional(OwnedObjectsSchema),
   credentials: Type.Optional(MapList(CredentialStatusSchema, 'name', { maxItems: 16 })),
   lastRotationAt: Type.Optional(Timestamp()),
+  /** The value of the rotate annotation last acted on, so a request rotates once. */
+  handledRotationRequest: Type.Optional(Type.String({ maxLength: 253 })),
+  /** Set once the agent's backends were removed because it expired. */
+  offboardedAt: Type.Optional(Timestamp()),
   behavior: Type.Optional(
     Type.Object({
       baselineReady: Type.Optional(Type.Boolean()),

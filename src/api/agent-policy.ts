@@ -85,6 +85,8 @@ const GrantTemplateSchema = Type.Object({
   vaultPaths: Type.Optional(Type.Array(VaultPathSchema, { maxItems: 16 })),
 });
 
+export type VaultPath = Static<typeof VaultPathSchema>;
+
 export const AgentPolicySpecSchema = Type.Object({
   description: Type.Optional(Type.String({ maxLength: 1024 })),
   kubernetes: Type.Optional(

@@ -29,6 +29,14 @@ export const Reason = {
   Deleting: 'Deleting',
   NotReady: 'NotReady',
   Valid: 'Valid',
+  StoreUnavailable: 'StoreUnavailable',
+  StoreNotConfigured: 'StoreNotConfigured',
+  EntityDisabled: 'EntityDisabled',
+  UpToDate: 'UpToDate',
+  Rotated: 'Rotated',
+  Repaired: 'Repaired',
+  Offboarded: 'Offboarded',
+  OffboardingBlocked: 'OffboardingBlocked',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -28,7 +28,7 @@ export function cel(...rules: CelRule[]): SchemaOptions {
 }
 
 /** A string limited to the given values. */
-export function StringEnum<T extends string>(
+export function StringEnum<const T extends string>(
   values: readonly T[],
   options: SchemaOptions = {},
 ): TUnsafe<T> {

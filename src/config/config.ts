@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { LogLevel } from '../observability/logger.js';
@@ -22,6 +23,42 @@ export interface OperatorConfig {
   http: { host: string; port: number };
   logLevel: LogLevel;
   dns: { namespace: string; podLabels: Record<string, string> };
+  /** Absent when no Vault address is configured: Vault-backed features are then off. */
+  vault: VaultConfig | undefined;
+  /** Absent when no AWS region is configured. */
+  aws: AwsConfig | undefined;
+  /** Scheduled rotations started per second at most, across all agents. */
+  rotationsPerSecond: number;
+}
+
+export interface VaultConfig {
+  address: string;
+  auth:
+    | { method: 'token'; token: string }
+    | { method: 'kubernetes'; role: string; mount: string; jwtFile: string };
+  caCertFile: string | undefined;
+  kvMount: string;
+  kvPrefix: string;
+  /** The Kubernetes auth mount agents log in through; the operator configures it. */
+  agentAuthMount: string;
+  agentTokenTtl: string;
+  agentTokenMaxTtl: string;
+  /** How the operator points the agents' auth mount at this cluster; absent: leave it alone. */
+  configureAuth:
+    | {
+        kubernetesHost: string | undefined;
+        kubernetesCaFile: string | undefined;
+        tokenReviewer: { namespace: string; name: string } | undefined;
+      }
+    | undefined;
+}
+
+export interface AwsConfig {
+  region: string;
+  endpoint: string | undefined;
+  recoveryWindowDays: number;
+  namePrefix: string;
+  writesPerSecond: number;
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
@@ -40,6 +77,30 @@ function parsePositiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new InvalidArgumentError(`"${value}" is not a positive integer`);
+  return n;
+}
+
+function parseObjectRef(value: string): { namespace: string; name: string } {
+  const [namespace, name, extra] = value.split('/');
+  if (!namespace || !name || extra !== undefined) {
+    throw new InvalidArgumentError(`"${value}" is not namespace/name`);
+  }
+  return { namespace, name };
+}
+
+function parseRecoveryWindow(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 7 || n > 30) {
+    throw new InvalidArgumentError(`"${value}" is not a whole number of days from 7 to 30`);
+  }
+  return n;
+}
+
+function parseWriteRate(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 50) {
+    throw new InvalidArgumentError(`"${value}" must be above 0 and at most 50 (the AWS limit)`);
+  }
   return n;
 }
 
@@ -72,106 +133,267 @@ function parseAddress(value: string): { host: string; port: number } {
 function program(): Command {
   const option = (flags: string, description: string, env: string): Option =>
     new Option(flags, description).env(env);
-  return new Command('agent-identity-operator')
-    .description(
-      'Reconciles AgentIdentity and AgentPolicy resources into governed agent identities.',
-    )
-    .addOption(
-      option(
-        '--kubeconfig <path>',
-        'kubeconfig file (default: in-cluster or $KUBECONFIG)',
-        'AIO_KUBECONFIG',
-      ),
-    )
-    .addOption(
-      option('--namespace <name>', 'namespace the operator runs in', 'POD_NAMESPACE').default(
-        'agent-identity-system',
-      ),
-    )
-    .addOption(
-      option(
-        '--no-leader-elect',
-        'run without leader election (single replica only)',
-        'AIO_NO_LEADER_ELECT',
-      ),
-    )
-    .addOption(
-      option('--lease-name <name>', 'leader election Lease name', 'AIO_LEASE_NAME').default(
-        'agent-identity-operator',
-      ),
-    )
-    .addOption(
-      option('--lease-duration <duration>', 'leader lease duration', 'AIO_LEASE_DURATION')
-        .default(15_000)
-        .argParser(parseDuration),
-    )
-    .addOption(
-      option('--renew-deadline <duration>', 'leader renew deadline', 'AIO_RENEW_DEADLINE')
-        .default(10_000)
-        .argParser(parseDuration),
-    )
-    .addOption(
-      option('--retry-period <duration>', 'leader election retry period', 'AIO_RETRY_PERIOD')
-        .default(2_000)
-        .argParser(parseDuration),
-    )
-    .addOption(
-      option(
-        '--identity <id>',
-        'this replica in the Lease (default: pod name + random)',
-        'POD_NAME',
-      ),
-    )
-    .addOption(
-      option(
-        '--allowed-cluster-roles <names>',
-        'comma-separated ClusterRoles agents may be bound to',
-        'AIO_ALLOWED_CLUSTER_ROLES',
+  return (
+    new Command('agent-identity-operator')
+      .description(
+        'Reconciles AgentIdentity and AgentPolicy resources into governed agent identities.',
       )
-        .default([])
-        .argParser(parseList),
-    )
-    .addOption(
-      option('--workers <n>', 'concurrent reconciles per controller', 'AIO_WORKERS')
-        .default(8)
-        .argParser(parsePositiveInt),
-    )
-    .addOption(
-      option('--resync <duration>', 'period to reconcile every object again', 'AIO_RESYNC')
-        .default(600_000)
-        .argParser(parseDuration),
-    )
-    .addOption(
-      option(
-        '--http-address <host:port>',
-        'address for /healthz, /readyz and /metrics',
-        'AIO_HTTP_ADDRESS',
+      .addOption(
+        option(
+          '--kubeconfig <path>',
+          'kubeconfig file (default: in-cluster or $KUBECONFIG)',
+          'AIO_KUBECONFIG',
+        ),
       )
-        .default({ host: '0.0.0.0', port: 8080 }, '0.0.0.0:8080')
-        .argParser(parseAddress),
-    )
-    .addOption(
-      option('--log-level <level>', 'error, warn, info or debug', 'AIO_LOG_LEVEL')
-        .choices(['error', 'warn', 'info', 'debug'])
-        .default('info'),
-    )
-    .addOption(
-      option(
-        '--dns-namespace <name>',
-        'namespace of the cluster DNS pods',
-        'AIO_DNS_NAMESPACE',
-      ).default('kube-system'),
-    )
-    .addOption(
-      option('--dns-pod-labels <k=v,...>', 'labels of the cluster DNS pods', 'AIO_DNS_POD_LABELS')
-        .default({ 'k8s-app': 'kube-dns' }, 'k8s-app=kube-dns')
-        .argParser(parseLabels),
-    )
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => process.stdout.write(s),
-      writeErr: (s) => process.stderr.write(s),
-    });
+      .addOption(
+        option('--namespace <name>', 'namespace the operator runs in', 'POD_NAMESPACE').default(
+          'agent-identity-system',
+        ),
+      )
+      .addOption(
+        option(
+          '--no-leader-elect',
+          'run without leader election (single replica only)',
+          'AIO_NO_LEADER_ELECT',
+        ),
+      )
+      .addOption(
+        option('--lease-name <name>', 'leader election Lease name', 'AIO_LEASE_NAME').default(
+          'agent-identity-operator',
+        ),
+      )
+      .addOption(
+        option('--lease-duration <duration>', 'leader lease duration', 'AIO_LEASE_DURATION')
+          .default(15_000)
+          .argParser(parseDuration),
+      )
+      .addOption(
+        option('--renew-deadline <duration>', 'leader renew deadline', 'AIO_RENEW_DEADLINE')
+          .default(10_000)
+          .argParser(parseDuration),
+      )
+      .addOption(
+        option('--retry-period <duration>', 'leader election retry period', 'AIO_RETRY_PERIOD')
+          .default(2_000)
+          .argParser(parseDuration),
+      )
+      .addOption(
+        option(
+          '--identity <id>',
+          'this replica in the Lease (default: pod name + random)',
+          'POD_NAME',
+        ),
+      )
+      .addOption(
+        option(
+          '--allowed-cluster-roles <names>',
+          'comma-separated ClusterRoles agents may be bound to',
+          'AIO_ALLOWED_CLUSTER_ROLES',
+        )
+          .default([])
+          .argParser(parseList),
+      )
+      .addOption(
+        option('--workers <n>', 'concurrent reconciles per controller', 'AIO_WORKERS')
+          .default(8)
+          .argParser(parsePositiveInt),
+      )
+      .addOption(
+        option('--resync <duration>', 'period to reconcile every object again', 'AIO_RESYNC')
+          .default(600_000)
+          .argParser(parseDuration),
+      )
+      .addOption(
+        option(
+          '--http-address <host:port>',
+          'address for /healthz, /readyz and /metrics',
+          'AIO_HTTP_ADDRESS',
+        )
+          .default({ host: '0.0.0.0', port: 8080 }, '0.0.0.0:8080')
+          .argParser(parseAddress),
+      )
+      .addOption(
+        option('--log-level <level>', 'error, warn, info or debug', 'AIO_LOG_LEVEL')
+          .choices(['error', 'warn', 'info', 'debug'])
+          .default('info'),
+      )
+      .addOption(
+        option(
+          '--dns-namespace <name>',
+          'namespace of the cluster DNS pods',
+          'AIO_DNS_NAMESPACE',
+        ).default('kube-system'),
+      )
+      .addOption(
+        option('--dns-pod-labels <k=v,...>', 'labels of the cluster DNS pods', 'AIO_DNS_POD_LABELS')
+          .default({ 'k8s-app': 'kube-dns' }, 'k8s-app=kube-dns')
+          .argParser(parseLabels),
+      )
+      .addOption(
+        option(
+          '--vault-address <url>',
+          'Vault / OpenBao address; enables Vault features',
+          'VAULT_ADDR',
+        ),
+      )
+      .addOption(
+        option(
+          '--vault-auth-method <method>',
+          'how the operator logs in to Vault',
+          'AIO_VAULT_AUTH_METHOD',
+        )
+          .choices(['token', 'kubernetes'])
+          .default('token'),
+      )
+      .addOption(
+        option(
+          '--vault-token <token>',
+          'Vault token (token auth); prefer --vault-token-file',
+          'VAULT_TOKEN',
+        ),
+      )
+      .addOption(
+        option(
+          '--vault-token-file <path>',
+          'file holding the Vault token (token auth)',
+          'AIO_VAULT_TOKEN_FILE',
+        ),
+      )
+      .addOption(
+        option(
+          '--vault-role <role>',
+          'Kubernetes-auth role of the operator itself',
+          'AIO_VAULT_ROLE',
+        ).default('agent-identity-operator'),
+      )
+      .addOption(
+        option(
+          '--vault-login-mount <path>',
+          'auth mount the operator logs in through',
+          'AIO_VAULT_LOGIN_MOUNT',
+        ).default('kubernetes'),
+      )
+      .addOption(
+        option(
+          '--vault-jwt-file <path>',
+          'ServiceAccount token for Kubernetes auth',
+          'AIO_VAULT_JWT_FILE',
+        ).default('/var/run/secrets/kubernetes.io/serviceaccount/token'),
+      )
+      .addOption(
+        option('--vault-ca-file <path>', 'CA certificate to trust for Vault TLS', 'VAULT_CACERT'),
+      )
+      .addOption(
+        option(
+          '--vault-kv-mount <path>',
+          'KV v2 mount holding agent credentials',
+          'AIO_VAULT_KV_MOUNT',
+        ).default('secret'),
+      )
+      .addOption(
+        option(
+          '--vault-kv-prefix <path>',
+          'path prefix below the KV mount',
+          'AIO_VAULT_KV_PREFIX',
+        ).default('agents'),
+      )
+      .addOption(
+        option(
+          '--vault-agent-auth-mount <path>',
+          'Kubernetes auth mount agents log in through',
+          'AIO_VAULT_AGENT_AUTH_MOUNT',
+        ).default('kubernetes'),
+      )
+      .addOption(
+        option(
+          '--vault-agent-token-ttl <duration>',
+          'TTL of agent Vault tokens',
+          'AIO_VAULT_AGENT_TOKEN_TTL',
+        ).default('15m'),
+      )
+      .addOption(
+        option(
+          '--vault-agent-token-max-ttl <duration>',
+          'maximum TTL of agent Vault tokens',
+          'AIO_VAULT_AGENT_TOKEN_MAX_TTL',
+        ).default('1h'),
+      )
+      .addOption(
+        option(
+          '--no-vault-configure-auth',
+          "do not configure the agents' Kubernetes auth mount",
+          'AIO_VAULT_NO_CONFIGURE_AUTH',
+        ),
+      )
+      .addOption(
+        option(
+          '--vault-kubernetes-host <url>',
+          "API server URL Vault uses to review tokens (default: this kubeconfig's)",
+          'AIO_VAULT_KUBERNETES_HOST',
+        ),
+      )
+      .addOption(
+        option(
+          '--vault-kubernetes-ca-file <path>',
+          "API server CA for Vault (default: this kubeconfig's)",
+          'AIO_VAULT_KUBERNETES_CA_FILE',
+        ),
+      )
+      .addOption(
+        option(
+          '--vault-token-reviewer <namespace/name>',
+          'ServiceAccount (with system:auth-delegator) whose tokens Vault uses for TokenReview',
+          'AIO_VAULT_TOKEN_REVIEWER',
+        ).argParser(parseObjectRef),
+      )
+      .addOption(
+        option('--aws-region <region>', 'AWS region; enables AWS Secrets Manager', 'AWS_REGION'),
+      )
+      .addOption(
+        option('--aws-endpoint <url>', 'AWS Secrets Manager endpoint override', 'AWS_ENDPOINT_URL'),
+      )
+      .addOption(
+        option(
+          '--aws-recovery-window-days <n>',
+          'days a deleted secret can be restored (7-30)',
+          'AIO_AWS_RECOVERY_WINDOW_DAYS',
+        )
+          .default(7)
+          .argParser(parseRecoveryWindow),
+      )
+      .addOption(
+        option(
+          '--aws-secret-prefix <prefix>',
+          'prefix of AWS secret names',
+          'AIO_AWS_SECRET_PREFIX',
+        ).default('agentidentity'),
+      )
+      .addOption(
+        option(
+          '--aws-writes-per-second <n>',
+          'client-side limit on AWS write calls (AWS allows 50)',
+          'AIO_AWS_WRITES_PER_SECOND',
+        )
+          .default(40)
+          .argParser(parseWriteRate),
+      )
+      .addOption(
+        option(
+          '--rotations-per-second <n>',
+          'scheduled rotations started per second at most',
+          'AIO_ROTATIONS_PER_SECOND',
+        )
+          .default(20)
+          .argParser(parsePositiveInt),
+      )
+      .exitOverride()
+      // Errors are thrown to the caller, which prints them once; help still goes to stdout.
+      .configureOutput({
+        writeOut: (s) => process.stdout.write(s),
+        writeErr: () => undefined,
+        outputError: () => undefined,
+      })
+  );
 }
 
 interface RawOptions {
@@ -190,6 +412,69 @@ interface RawOptions {
   logLevel: LogLevel;
   dnsNamespace: string;
   dnsPodLabels: Record<string, string>;
+  vaultAddress?: string;
+  vaultAuthMethod: 'token' | 'kubernetes';
+  vaultToken?: string;
+  vaultTokenFile?: string;
+  vaultRole: string;
+  vaultLoginMount: string;
+  vaultJwtFile: string;
+  vaultCaFile?: string;
+  vaultKvMount: string;
+  vaultKvPrefix: string;
+  vaultAgentAuthMount: string;
+  vaultAgentTokenTtl: string;
+  vaultAgentTokenMaxTtl: string;
+  vaultConfigureAuth: boolean;
+  vaultKubernetesHost?: string;
+  vaultKubernetesCaFile?: string;
+  vaultTokenReviewer?: { namespace: string; name: string };
+  awsRegion?: string;
+  awsEndpoint?: string;
+  awsRecoveryWindowDays: number;
+  awsSecretPrefix: string;
+  awsWritesPerSecond: number;
+  rotationsPerSecond: number;
+}
+
+function vaultConfig(raw: RawOptions): VaultConfig | undefined {
+  if (!raw.vaultAddress) return undefined;
+  let auth: VaultConfig['auth'];
+  if (raw.vaultAuthMethod === 'kubernetes') {
+    auth = {
+      method: 'kubernetes',
+      role: raw.vaultRole,
+      mount: raw.vaultLoginMount,
+      jwtFile: raw.vaultJwtFile,
+    };
+  } else {
+    const token =
+      raw.vaultToken ??
+      (raw.vaultTokenFile ? readFileSync(raw.vaultTokenFile, 'utf8').trim() : undefined);
+    if (!token) {
+      throw new InvalidArgumentError(
+        '--vault-address needs --vault-token, --vault-token-file or --vault-auth-method kubernetes',
+      );
+    }
+    auth = { method: 'token', token };
+  }
+  return {
+    address: raw.vaultAddress,
+    auth,
+    caCertFile: raw.vaultCaFile,
+    kvMount: raw.vaultKvMount,
+    kvPrefix: raw.vaultKvPrefix,
+    agentAuthMount: raw.vaultAgentAuthMount,
+    agentTokenTtl: raw.vaultAgentTokenTtl,
+    agentTokenMaxTtl: raw.vaultAgentTokenMaxTtl,
+    configureAuth: raw.vaultConfigureAuth
+      ? {
+          kubernetesHost: raw.vaultKubernetesHost,
+          kubernetesCaFile: raw.vaultKubernetesCaFile,
+          tokenReviewer: raw.vaultTokenReviewer,
+        }
+      : undefined,
+  };
 }
 
 /**
@@ -225,5 +510,16 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     http: raw.httpAddress,
     logLevel: raw.logLevel,
     dns: { namespace: raw.dnsNamespace, podLabels: raw.dnsPodLabels },
+    vault: vaultConfig(raw),
+    aws: raw.awsRegion
+      ? {
+          region: raw.awsRegion,
+          endpoint: raw.awsEndpoint,
+          recoveryWindowDays: raw.awsRecoveryWindowDays,
+          namePrefix: raw.awsSecretPrefix,
+          writesPerSecond: raw.awsWritesPerSecond,
+        }
+      : undefined,
+    rotationsPerSecond: raw.rotationsPerSecond,
   };
 }

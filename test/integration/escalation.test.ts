@@ -37,6 +37,8 @@ const operatorRules: k8s.V1PolicyRule[] = [
     verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
   },
   { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+  // Secret copies of credentials: written, never read.
+  { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] },
 ];
 

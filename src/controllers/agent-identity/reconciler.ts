@@ -1,17 +1,19 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AgentIdentityStatus } from '../../api/agent-identity.js';
-import { ConditionType, findCondition } from '../../api/conditions.js';
+import { ConditionType, Reason, findCondition, mergeConditions } from '../../api/conditions.js';
 import { API_VERSION, FINALIZER } from '../../api/constants.js';
 import type { AgentIdentity, AgentPolicy } from '../../api/resources.js';
 import { AGENT_IDENTITY } from '../../api/resources.js';
 import type { ReconcileResult, Reconciler } from '../../runtime/controller.js';
 import type { EventRecorder } from '../../runtime/events.js';
 import type { Informer } from '../../runtime/informer.js';
+import { FreshnessOverlay } from '../../runtime/freshness.js';
 import { isNotFound, type KubeApi } from '../../runtime/kube-api.js';
 import type { Logger } from '../../observability/logger.js';
 import { identityPath } from '../resource-paths.js';
+import { safeMessage, type BackendOutcome, type BackendSteps } from './backends.js';
 import { ChildSync, type ChildCaches, type ChildrenOutcome } from './children.js';
-import { decideLifecycle } from './lifecycle.js';
+import { decideLifecycle, type LifecycleDecision } from './lifecycle.js';
 import { childNames } from './names.js';
 import { planNetwork, type DnsTarget } from './network-policy.js';
 import { resolvePolicies } from './policies.js';
@@ -25,6 +27,7 @@ export interface AgentIdentityReconcilerOptions {
   identities: Informer<AgentIdentity>;
   policies: Informer<AgentPolicy>;
   children: ChildCaches;
+  backends: BackendSteps;
   events: EventRecorder;
   allowedClusterRoles: ReadonlySet<string>;
   dns: DnsTarget;
@@ -42,6 +45,7 @@ class AreaError extends Error {}
 export class AgentIdentityReconciler implements Reconciler {
   private readonly sync: ChildSync;
   private readonly now: () => Date;
+  private readonly fresh = new FreshnessOverlay<AgentIdentity>();
 
   constructor(private readonly options: AgentIdentityReconcilerOptions) {
     this.sync = new ChildSync(options.api, options.children);
@@ -49,11 +53,16 @@ export class AgentIdentityReconciler implements Reconciler {
   }
 
   async reconcile(key: string, log: Logger): Promise<ReconcileResult | undefined> {
-    const identity = this.options.identities.getByKey(key);
+    const identity = this.fresh.resolve(key, this.options.identities.getByKey(key));
     if (!identity) return undefined;
     if (identity.metadata.deletionTimestamp) return this.finalize(identity, log);
-    await this.ensureFinalizer(identity);
+    return this.reconcileLive(await this.ensureFinalizer(identity), log);
+  }
 
+  private async reconcileLive(
+    identity: AgentIdentity,
+    log: Logger,
+  ): Promise<ReconcileResult | undefined> {
     const now = this.now();
     const names = childNames(identity);
     const policies = resolvePolicies(identity, (ns, name) => this.options.policies.get(ns, name));
@@ -74,6 +83,17 @@ export class AgentIdentityReconciler implements Reconciler {
       rbac,
       network,
     );
+    const serviceAccount = this.options.children.serviceAccounts.get(
+      identity.metadata.namespace,
+      names.serviceAccount,
+    );
+    const backends = await this.options.backends.run(
+      identity,
+      serviceAccount,
+      policies.found,
+      lifecycle,
+      now.getTime(),
+    );
 
     const status = buildStatus({
       identity,
@@ -83,25 +103,27 @@ export class AgentIdentityReconciler implements Reconciler {
       network,
       outcome,
       lifecycle,
+      backends,
       now,
     });
     await this.writeStatus(identity, status, log);
+    reportRotations(identity, backends, this.options.events, log);
 
-    throwIfFailed(outcome);
-    return lifecycle.expiresInMs === undefined
-      ? undefined
-      : { requeueAfterMs: lifecycle.expiresInMs };
+    throwIfFailed(outcome, backends);
+    return nextRequeue(lifecycle, backends, now.getTime());
   }
 
-  private async ensureFinalizer(identity: AgentIdentity): Promise<void> {
+  private async ensureFinalizer(identity: AgentIdentity): Promise<AgentIdentity> {
     const finalizers = identity.metadata.finalizers ?? [];
-    if (finalizers.includes(FINALIZER)) return;
-    await this.options.api.mergePatch(identityPath(identity), {
+    if (finalizers.includes(FINALIZER)) return identity;
+    const updated = await this.options.api.mergePatch<AgentIdentity>(identityPath(identity), {
       metadata: {
         finalizers: [...finalizers, FINALIZER],
         resourceVersion: identity.metadata.resourceVersion,
       },
     });
+    this.fresh.remember(keyOf(identity), identity.metadata.resourceVersion, updated);
+    return updated;
   }
 
   /**
@@ -112,6 +134,15 @@ export class AgentIdentityReconciler implements Reconciler {
   private async finalize(identity: AgentIdentity, log: Logger): Promise<undefined> {
     const finalizers = identity.metadata.finalizers ?? [];
     if (!finalizers.includes(FINALIZER)) return undefined;
+    await this.sync.contain(identity, childNames(identity));
+    try {
+      await this.options.backends.offboard(identity);
+    } catch (error) {
+      await this.reportBlockedOffboarding(identity, error, log);
+      throw new Error('offboarding from Vault or AWS failed; the finalizer stays', {
+        cause: error,
+      });
+    }
     await this.sync.offboard(identity, childNames(identity));
     try {
       await this.options.api.mergePatch(identityPath(identity), {
@@ -127,25 +158,58 @@ export class AgentIdentityReconciler implements Reconciler {
     return undefined;
   }
 
+  /** While a backend is unreachable the identity stays Terminating and says why. */
+  private async reportBlockedOffboarding(
+    identity: AgentIdentity,
+    error: unknown,
+    log: Logger,
+  ): Promise<void> {
+    const generation = identity.metadata.generation ?? 0;
+    const status: AgentIdentityStatus = {
+      ...identity.status,
+      phase: 'Terminating',
+      conditions: mergeConditions(
+        identity.status?.conditions,
+        [
+          {
+            type: ConditionType.Ready,
+            status: 'False',
+            reason: Reason.OffboardingBlocked,
+            message: `offboarding waits for a secret store: ${safeMessage(error)}`,
+          },
+        ],
+        generation,
+        this.now(),
+      ).concat((identity.status?.conditions ?? []).filter((c) => c.type !== ConditionType.Ready)),
+    };
+    await this.writeStatus(identity, status, log);
+  }
+
   /** Writes status only when it changed, with server-side apply on the status subresource. */
   private async writeStatus(
     identity: AgentIdentity,
     status: AgentIdentityStatus,
     log: Logger,
   ): Promise<void> {
-    if (isDeepStrictEqual(identity.status ?? {}, status)) return;
+    // Fields set to undefined are dropped as the API server would drop them.
+    const clean = JSON.parse(JSON.stringify(status)) as AgentIdentityStatus;
+    if (isDeepStrictEqual(identity.status ?? {}, clean)) return;
     try {
-      await this.options.api.apply(identityPath(identity, 'status'), {
-        apiVersion: API_VERSION,
-        kind: AGENT_IDENTITY.kind,
-        metadata: { name: identity.metadata.name, namespace: identity.metadata.namespace },
-        status,
-      });
+      const updated = await this.options.api.apply<AgentIdentity>(
+        identityPath(identity, 'status'),
+        {
+          apiVersion: API_VERSION,
+          kind: AGENT_IDENTITY.kind,
+          metadata: { name: identity.metadata.name, namespace: identity.metadata.namespace },
+          status: clean,
+        },
+      );
+      this.fresh.remember(keyOf(identity), identity.metadata.resourceVersion, updated);
     } catch (error) {
       if (isNotFound(error)) return;
       throw error;
     }
-    reportTransitions(identity, status, this.options.events, log);
+    reportTransitions(identity, clean, this.options.events, log);
     const ready = findCondition(status.conditions, ConditionType.Ready);
     log.debug('status written', {
       phase: status.phase,
@@ -155,11 +219,65 @@ export class AgentIdentityReconciler implements Reconciler {
   }
 }
 
-function throwIfFailed(outcome: ChildrenOutcome): void {
+function keyOf(identity: AgentIdentity): string {
+  return `${identity.metadata.namespace}/${identity.metadata.name}`;
+}
+
+function throwIfFailed(outcome: ChildrenOutcome, backends: BackendOutcome): void {
   const failed = [outcome.rbac, outcome.network].filter((area) => !area.ok);
-  const retryable = failed.filter((area) => !area.forbidden);
-  if (retryable.length === 0) return;
-  throw new AreaError(retryable.map((area) => area.message).join('; '), {
-    cause: retryable[0]?.error,
-  });
+  const messages = failed.filter((area) => !area.forbidden).map((area) => area.message);
+  const causes: unknown[] = failed.map((area) => area.error);
+  for (const step of [backends.vault, backends.credentials]) {
+    if (step.state === 'failed') {
+      messages.push(step.message);
+      causes.push(step.error);
+    }
+  }
+  if (backends.credentials.state === 'done' && backends.credentials.value !== 'offboarded') {
+    for (const failure of backends.credentials.value.failures) {
+      messages.push(`${failure.name}: ${safeMessage(failure.error)}`);
+      causes.push(failure.error);
+    }
+  }
+  if (messages.length === 0) return;
+  throw new AreaError(messages.join('; '), { cause: causes[0] });
+}
+
+/** The earliest time-based event: expiry, a rotation, the end of a grace period. */
+function nextRequeue(
+  lifecycle: LifecycleDecision,
+  backends: BackendOutcome,
+  now: number,
+): ReconcileResult | undefined {
+  const times: number[] = [];
+  if (lifecycle.expiresInMs !== undefined) times.push(now + lifecycle.expiresInMs);
+  if (backends.credentials.state === 'done' && backends.credentials.value !== 'offboarded') {
+    const next = backends.credentials.value.nextCheckAt;
+    if (next !== undefined) times.push(next);
+  }
+  if (times.length === 0) return undefined;
+  // A timer longer than about 24.8 days overflows in Node.js; the resync covers the rest.
+  return { requeueAfterMs: Math.min(Math.max(0, Math.min(...times) - now) + 250, 2 ** 31 - 1) };
+}
+
+/** One Event per credential written, saying why (never the value). */
+function reportRotations(
+  identity: AgentIdentity,
+  backends: BackendOutcome,
+  events: EventRecorder,
+  log: Logger,
+): void {
+  if (backends.credentials.state !== 'done' || backends.credentials.value === 'offboarded') return;
+  for (const { name, reason } of backends.credentials.value.rotated) {
+    const version = backends.credentials.value.statuses.find(
+      (c) => c.name === name,
+    )?.currentVersion;
+    events.record(
+      identity,
+      reason === 'Repaired' ? 'Warning' : 'Normal',
+      `Credential${reason}`,
+      `credential ${name} is now at version ${String(version ?? '?')} (${reason.toLowerCase()})`,
+    );
+    log.info('credential written', { credential: name, reason, version });
+  }
 }

@@ -6,8 +6,10 @@ import {
   type DesiredCondition,
 } from '../../api/conditions.js';
 import type { AgentIdentity } from '../../api/resources.js';
+import type { BackendOutcome } from './backends.js';
 import type { AreaOutcome, ChildrenOutcome } from './children.js';
 import type { LifecycleDecision } from './lifecycle.js';
+import { safeMessage } from './backends.js';
 import type { ChildNames } from './names.js';
 import type { NetworkPlan } from './network-policy.js';
 import type { ResolvedPolicies } from './policies.js';
@@ -21,6 +23,7 @@ export interface StatusInputs {
   network: NetworkPlan;
   outcome: ChildrenOutcome;
   lifecycle: LifecycleDecision;
+  backends: BackendOutcome;
   now: Date;
 }
 
@@ -118,6 +121,100 @@ function suspendedCondition(lifecycle: LifecycleDecision): DesiredCondition {
   };
 }
 
+/** VaultReady: present only when the operator is configured with Vault. */
+export function vaultCondition(
+  outcome: BackendOutcome['vault'],
+  lifecycle: LifecycleDecision,
+): DesiredCondition | undefined {
+  const type = ConditionType.VaultReady;
+  if (lifecycle.containment === 'Expired') {
+    return {
+      type,
+      status: 'True',
+      reason: Reason.Offboarded,
+      message: 'the agent expired: its Vault policy, role and entity were removed',
+    };
+  }
+  if (outcome.state === 'skipped') return undefined;
+  if (outcome.state === 'failed') {
+    return { type, status: 'False', reason: Reason.StoreUnavailable, message: outcome.message };
+  }
+  if (outcome.value.disabled) {
+    return {
+      type,
+      status: 'True',
+      reason: Reason.EntityDisabled,
+      message: `Vault entity ${outcome.value.name} is disabled: its tokens and logins are refused`,
+    };
+  }
+  return {
+    type,
+    status: 'True',
+    reason: Reason.Applied,
+    message: `Vault policy, Kubernetes-auth role and entity ${outcome.value.name} are in place`,
+  };
+}
+
+/** CredentialsReady: present only when the identity declares (or still has) credentials. */
+export function credentialsCondition(
+  outcome: BackendOutcome['credentials'],
+): DesiredCondition | undefined {
+  const type = ConditionType.CredentialsReady;
+  if (outcome.state === 'skipped') return undefined;
+  if (outcome.state === 'failed') {
+    return { type, status: 'False', reason: Reason.StoreUnavailable, message: outcome.message };
+  }
+  const result = outcome.value;
+  if (result === 'offboarded') {
+    return {
+      type,
+      status: 'True',
+      reason: Reason.Offboarded,
+      message: 'the agent expired: its credentials were removed',
+    };
+  }
+  if (result.missingStores.length > 0) {
+    return {
+      type,
+      status: 'False',
+      reason: Reason.StoreNotConfigured,
+      message: `the operator is not configured for ${[...new Set(result.missingStores)].join(' and ')}, which a credential asks for`,
+    };
+  }
+  if (result.failures.length > 0) {
+    return {
+      type,
+      status: 'False',
+      reason: Reason.StoreUnavailable,
+      message: result.failures
+        .map((f) => `${f.name}: ${safeMessage(f.error)}`)
+        .join('; ')
+        .slice(0, 1024),
+    };
+  }
+  const repaired = result.statuses
+    .filter((c) => c.lastWriteReason === 'Repaired')
+    .map((c) => c.name);
+  if (repaired.length > 0) {
+    return {
+      type,
+      status: 'True',
+      reason: Reason.Repaired,
+      message: `${repaired.join(', ')}: the latest version had been deleted or destroyed; a fresh version was written`,
+    };
+  }
+  const rotated = result.rotated.map((r) => r.name);
+  return {
+    type,
+    status: 'True',
+    reason: rotated.length > 0 ? Reason.Rotated : Reason.UpToDate,
+    message:
+      rotated.length > 0
+        ? `rotated: ${rotated.join(', ')}`
+        : `${String(result.statuses.length)} credential(s) current`,
+  };
+}
+
 function readyCondition(parts: DesiredCondition[], lifecycle: LifecycleDecision): DesiredCondition {
   const failing = parts.filter((c) => c.status !== 'True');
   if (failing.length > 0) {
@@ -155,13 +252,17 @@ function phaseOf(ready: DesiredCondition, lifecycle: LifecycleDecision): Phase {
  * the operator (credentials, behaviour, quarantine) are carried over unchanged.
  */
 export function buildStatus(inputs: StatusInputs): AgentIdentityStatus {
-  const { identity, names, rbac, network, outcome, lifecycle, now } = inputs;
-  const rbacReady = rbacCondition(inputs);
-  const networkReady = networkCondition(outcome.network, inputs);
-  const ready = readyCondition([rbacReady, networkReady], lifecycle);
+  const { identity, names, rbac, network, outcome, lifecycle, backends, now } = inputs;
+  const parts = [
+    rbacCondition(inputs),
+    networkCondition(outcome.network, inputs),
+    vaultCondition(backends.vault, lifecycle),
+    credentialsCondition(backends.credentials),
+  ].filter((c): c is DesiredCondition => c !== undefined);
+  const ready = readyCondition(parts, lifecycle);
   const generation = identity.metadata.generation ?? 0;
   const previous = identity.status ?? {};
-  const decided = [ready, rbacReady, networkReady, suspendedCondition(lifecycle)];
+  const decided = [ready, ...parts, suspendedCondition(lifecycle)];
   const decidedTypes = new Set<string>(decided.map((c) => c.type));
   const kept = (previous.conditions ?? []).filter((c) => !decidedTypes.has(c.type));
 
@@ -170,7 +271,9 @@ export function buildStatus(inputs: StatusInputs): AgentIdentityStatus {
     phase: phaseOf(ready, lifecycle),
     observedGeneration: generation,
     conditions: [...mergeConditions(previous.conditions, decided, generation, now), ...kept],
+    ...credentialFields(previous, backends, lifecycle, now),
     owned: {
+      ...vaultNames(previous, backends),
       serviceAccount: names.serviceAccount,
       ...(rbac.role ? { role: rbac.role.metadata?.name ?? '' } : {}),
       roleBindings: rbac.bindings.map((b) => b.metadata?.name ?? ''),
@@ -179,4 +282,63 @@ export function buildStatus(inputs: StatusInputs): AgentIdentityStatus {
       ),
     },
   };
+}
+
+/** The credential part of status: schedules per credential, the last rotation, the request handled. */
+function credentialFields(
+  previous: AgentIdentityStatus,
+  backends: BackendOutcome,
+  lifecycle: LifecycleDecision,
+  now: Date,
+): Pick<
+  AgentIdentityStatus,
+  'credentials' | 'lastRotationAt' | 'handledRotationRequest' | 'offboardedAt'
+> {
+  const result = backends.credentials;
+  if (lifecycle.containment === 'Expired' && result.state === 'done') {
+    return {
+      credentials: [],
+      lastRotationAt: previous.lastRotationAt,
+      handledRotationRequest: previous.handledRotationRequest,
+      offboardedAt: previous.offboardedAt ?? now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
+  }
+  if (result.state !== 'done' || result.value === 'offboarded') {
+    return {
+      credentials: previous.credentials,
+      lastRotationAt: previous.lastRotationAt,
+      handledRotationRequest: previous.handledRotationRequest,
+      offboardedAt: undefined,
+    };
+  }
+  const rotations = result.value.statuses
+    .map((c) => c.rotatedAt)
+    .filter((t): t is string => t !== undefined)
+    .sort();
+  return {
+    credentials: result.value.statuses,
+    lastRotationAt: rotations.at(-1) ?? previous.lastRotationAt,
+    handledRotationRequest: result.value.handledRotationRequest,
+    offboardedAt: undefined,
+  };
+}
+
+function vaultNames(
+  previous: AgentIdentityStatus,
+  backends: BackendOutcome,
+): { vaultIdentity?: string; vaultEntityId?: string } {
+  if (backends.vault.state === 'done') {
+    return {
+      vaultIdentity: backends.vault.value.name,
+      vaultEntityId: backends.vault.value.entityId,
+    };
+  }
+  if (backends.vault.state === 'failed') {
+    const { vaultIdentity, vaultEntityId } = previous.owned ?? {};
+    return {
+      ...(vaultIdentity ? { vaultIdentity } : {}),
+      ...(vaultEntityId ? { vaultEntityId } : {}),
+    };
+  }
+  return {};
 }

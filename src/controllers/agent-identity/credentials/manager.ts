@@ -1,0 +1,264 @@
+import type { CredentialSpec, CredentialStatus } from '../../../api/agent-identity.js';
+import { ANNOTATIONS } from '../../../api/constants.js';
+import type { AgentIdentity } from '../../../api/resources.js';
+import type { EventRecorder } from '../../../runtime/events.js';
+import { isNotFound as isKubeNotFound, type KubeApi } from '../../../runtime/kube-api.js';
+import { CORE, resourcePath } from '../../../runtime/paths.js';
+import { reconcileCredential, type CredentialResult, type RotationContext } from './rotation.js';
+import { buildSecretCopy, restartAnnotation, restartHash, secretCopyName } from './secret-copy.js';
+import { bindStores, type CredentialBackends } from './stores.js';
+
+export interface CredentialsOutcome {
+  statuses: CredentialStatus[];
+  /** Names of credentials written this time, with why. */
+  rotated: { name: string; reason: string }[];
+  /** Stores a credential asks for that the operator was not configured with. */
+  missingStores: string[];
+  nextCheckAt: number | undefined;
+  handledRotationRequest: string | undefined;
+  /** Credentials whose store calls failed; their previous status is kept. */
+  failures: { name: string; error: unknown }[];
+}
+
+const APPS = { Deployment: 'deployments', StatefulSet: 'statefulsets' } as const;
+
+/**
+ * The credential side of an AgentIdentity: every declared credential rotated on schedule and
+ * on request in its stores, copied into a Kubernetes Secret when asked, and rolled out to its
+ * consumers; credentials no longer declared are removed from the stores.
+ */
+export class CredentialManager {
+  constructor(
+    private readonly backends: CredentialBackends,
+    private readonly api: KubeApi,
+    private readonly events: EventRecorder,
+    private readonly rotationBudget: () => number,
+  ) {}
+
+  async reconcile(identity: AgentIdentity, now: number): Promise<CredentialsOutcome> {
+    const request = identity.metadata.annotations?.[ANNOTATIONS.rotate];
+    const requested = request !== undefined && request !== identity.status?.handledRotationRequest;
+    const previous = new Map((identity.status?.credentials ?? []).map((c) => [c.name, c]));
+    const outcome: CredentialsOutcome = {
+      statuses: [],
+      rotated: [],
+      missingStores: [],
+      nextCheckAt: undefined,
+      handledRotationRequest: identity.status?.handledRotationRequest,
+      failures: [],
+    };
+
+    const seed = `${identity.metadata.namespace}/${identity.metadata.name}/${identity.metadata.uid ?? ''}`;
+    for (const spec of identity.spec.credentials ?? []) {
+      await this.reconcileOne(identity, spec, previous.get(spec.name), outcome, {
+        seed,
+        rotationRequested: requested,
+        now,
+        budget: this.rotationBudget,
+      });
+    }
+    if (requested && outcome.missingStores.length === 0 && outcome.failures.length === 0) {
+      outcome.handledRotationRequest = request;
+    }
+
+    try {
+      await this.removeUndeclared(identity, previous);
+    } catch (error) {
+      outcome.failures.push({ name: 'undeclared credentials', error });
+    }
+    return outcome;
+  }
+
+  /** One credential; a failure is recorded and its previous status kept, the others go on. */
+  private async reconcileOne(
+    identity: AgentIdentity,
+    spec: CredentialSpec,
+    before: CredentialStatus | undefined,
+    outcome: CredentialsOutcome,
+    ctx: RotationContext,
+  ): Promise<void> {
+    const { stores, missing } = bindStores(identity, spec, this.backends);
+    outcome.missingStores.push(...missing);
+    if (stores.length === 0) return;
+    try {
+      const result = await reconcileCredential(spec, stores, before, ctx);
+      outcome.statuses.push(await this.deliver(identity, spec, result));
+      if (result.rotated) outcome.rotated.push({ name: spec.name, reason: result.rotated });
+      outcome.nextCheckAt = earliest(outcome.nextCheckAt, result.nextCheckAt);
+    } catch (error) {
+      outcome.failures.push({ name: spec.name, error });
+      if (before) outcome.statuses.push(before);
+    }
+  }
+
+  /** Keeps the Kubernetes Secret copy and the consumers in step with the current version. */
+  private async deliver(
+    identity: AgentIdentity,
+    spec: CredentialSpec,
+    result: CredentialResult,
+  ): Promise<CredentialStatus> {
+    let status = result.status;
+    const version = status.currentVersion ?? 0;
+    status = await this.syncSecretCopy(identity, spec, status, result.value);
+    const targets = spec.rolloutRestartTargets ?? [];
+    if (targets.length > 0 && version > 0 && status.restartedVersion !== version) {
+      await this.restartConsumers(identity, spec, status);
+      status = { ...status, restartedVersion: version };
+    }
+    return status;
+  }
+
+  /** Keeps the optional Kubernetes Secret copy at the current version, or removes it. */
+  private async syncSecretCopy(
+    identity: AgentIdentity,
+    spec: CredentialSpec,
+    status: CredentialStatus,
+    knownValue: string | undefined,
+  ): Promise<CredentialStatus> {
+    const version = status.currentVersion ?? 0;
+    if (spec.kubernetesSecret && version > 0) {
+      const name = secretCopyName(identity, spec);
+      if (status.secretName === name && status.secretVersion === version) return status;
+      await this.writeSecretCopy(identity, spec, version, knownValue);
+      if (status.secretName && status.secretName !== name) {
+        await this.deleteSecretCopy(identity, status.secretName);
+      }
+      return { ...status, secretName: name, secretVersion: version };
+    }
+    if (!status.secretName) return status;
+    await this.deleteSecretCopy(identity, status.secretName);
+    const copy = { ...status };
+    delete copy.secretName;
+    delete copy.secretVersion;
+    return copy;
+  }
+
+  /**
+   * Writes the Secret copy with server-side apply. The operator never reads Secrets (it needs
+   * only create, patch and delete on them): the version in status says what was written.
+   */
+  private async writeSecretCopy(
+    identity: AgentIdentity,
+    spec: CredentialSpec,
+    version: number,
+    knownValue: string | undefined,
+  ): Promise<void> {
+    const value = knownValue ?? (await this.readPrimary(identity, spec));
+    const desired = buildSecretCopy(identity, spec, value, version);
+    await this.api.apply(
+      resourcePath(CORE.secrets, {
+        namespace: identity.metadata.namespace,
+        name: secretCopyName(identity, spec),
+      }),
+      desired,
+    );
+  }
+
+  private async deleteSecretCopy(identity: AgentIdentity, name: string): Promise<void> {
+    await this.api.delete(
+      resourcePath(CORE.secrets, { namespace: identity.metadata.namespace, name }),
+    );
+  }
+
+  private async readPrimary(identity: AgentIdentity, spec: CredentialSpec): Promise<string> {
+    const [primary] = bindStores(identity, spec, this.backends).stores;
+    if (!primary) throw new Error(`credential ${spec.name} has no store to read from`);
+    return (await primary.store.readCurrent(primary.location)).value;
+  }
+
+  private async restartConsumers(
+    identity: AgentIdentity,
+    spec: CredentialSpec,
+    status: CredentialStatus,
+  ): Promise<void> {
+    const hash = restartHash(
+      identity,
+      spec.name,
+      status.currentVersion ?? 0,
+      status.storeVersions ?? {},
+    );
+    for (const target of spec.rolloutRestartTargets ?? []) {
+      const path = `/apis/apps/v1/namespaces/${encodeURIComponent(identity.metadata.namespace)}/${APPS[target.kind]}/${encodeURIComponent(target.name)}`;
+      try {
+        await this.api.mergePatch(path, {
+          spec: {
+            template: { metadata: { annotations: { [restartAnnotation(spec.name)]: hash } } },
+          },
+        });
+      } catch (error) {
+        if (!isKubeNotFound(error)) throw error;
+        this.events.record(
+          identity,
+          'Warning',
+          'RolloutTargetNotFound',
+          `${target.kind} ${target.name} named in rolloutRestartTargets of ${spec.name} does not exist`,
+        );
+      }
+    }
+  }
+
+  /** Credentials removed from the spec are removed from their stores and their Secret copy. */
+  private async removeUndeclared(
+    identity: AgentIdentity,
+    previous: Map<string, CredentialStatus>,
+  ): Promise<void> {
+    const declared = new Set((identity.spec.credentials ?? []).map((c) => c.name));
+    for (const [name, status] of previous) {
+      if (declared.has(name)) continue;
+      await this.removeCredential(
+        identity,
+        { name, rotation: { interval: '1h' }, store: storeOf(status) },
+        status,
+      );
+    }
+  }
+
+  /** Removes one credential everywhere (offboarding and undeclared credentials). */
+  async removeCredential(
+    identity: AgentIdentity,
+    spec: CredentialSpec,
+    status?: CredentialStatus,
+  ): Promise<void> {
+    for (const bound of bindStores(identity, spec, this.backends).stores) {
+      await bound.store.remove(bound.location);
+    }
+    if (status?.secretName) {
+      await this.api.delete(
+        resourcePath(CORE.secrets, {
+          namespace: identity.metadata.namespace,
+          name: status.secretName,
+        }),
+      );
+    }
+  }
+
+  /** Offboarding: every credential the identity declares or still has in status. */
+  async removeAll(identity: AgentIdentity): Promise<void> {
+    const byName = new Map<string, CredentialSpec>();
+    for (const spec of identity.spec.credentials ?? []) byName.set(spec.name, spec);
+    for (const status of identity.status?.credentials ?? []) {
+      if (!byName.has(status.name))
+        byName.set(status.name, {
+          name: status.name,
+          rotation: { interval: '1h' },
+          store: storeOf(status),
+        });
+    }
+    const statuses = new Map((identity.status?.credentials ?? []).map((c) => [c.name, c]));
+    for (const spec of byName.values())
+      await this.removeCredential(identity, spec, statuses.get(spec.name));
+  }
+}
+
+function storeOf(status: CredentialStatus): CredentialSpec['store'] {
+  const vault = status.storeVersions?.vault !== undefined;
+  const aws = status.storeVersions?.awsSecretsManager !== undefined;
+  if (vault && aws) return 'Both';
+  return aws ? 'AWSSecretsManager' : 'Vault';
+}
+
+function earliest(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
