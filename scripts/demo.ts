@@ -3,7 +3,7 @@
 // agent now has. `--once` exits after the summary (used by the tests); otherwise the
 // operator keeps running until Ctrl-C.
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { execFile } from 'node:child_process';
@@ -34,10 +34,12 @@ await kubectl(
   '-l',
   'app.kubernetes.io/part-of=agent-identity-operator',
 );
+await kubectl('apply', '-f', join(repoRoot, 'scripts', 'local-env', 'platform.yaml'));
 say('applying the examples (kubectl apply -f examples/)');
 await kubectl('apply', '-f', join(repoRoot, 'examples'));
 
-const operatorLog = join(env.stateDir, 'logs', 'operator.log');
+mkdirSync(join(repoRoot, '.local'), { recursive: true });
+const operatorLog = join(repoRoot, '.local', 'demo-operator.log');
 say(`starting the operator (JSON logs in ${operatorLog})`);
 const operator = spawn(
   process.execPath,
@@ -48,8 +50,11 @@ const operator = spawn(
     '--no-leader-elect',
     '--http-address',
     '127.0.0.1:0',
+    // The platform's allow-list: agents may be bound to the built-in view ClusterRole.
     '--allowed-cluster-roles',
     'view',
+    '--vault-token-reviewer',
+    'agent-identity-system/aio-vault-token-reviewer',
   ],
   {
     env: { ...toolEnv, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -69,11 +74,12 @@ const stop = async (code: number): Promise<never> => {
   operator.kill('SIGTERM');
   await operatorExited;
   await env.stop();
+  say('stopped: the operator, the local servers and their data are gone');
   process.exit(code);
 };
 process.removeAllListeners('SIGINT');
 process.once('SIGINT', () => {
-  say('stopping');
+  say('stopping the operator and the local cluster');
   void stop(0);
 });
 
@@ -107,8 +113,13 @@ for (;;) {
 await printSummary(kc, await listIdentities());
 
 if (once) await stop(0);
+console.log(`Operator logs: ${operatorLog}`);
 console.log('\nThe operator keeps running. In another shell, to look around:');
 console.log(`  export KUBECONFIG=${env.kube.kubeconfigPath}`);
+console.log('  kubectl describe agentidentity -n team-billing invoice-reconciler');
+console.log(
+  '  kubectl -n team-billing annotate agentidentity invoice-reconciler agentidentity.io/rotate=now',
+);
 console.log('  kubectl get agentidentities -A');
 console.log(
   '  kubectl -n team-support patch agentidentity support-triage --type merge -p \'{"spec":{"lifecycle":{"suspended":true}}}\'',

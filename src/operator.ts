@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { LABELS, MANAGED_BY } from './api/constants.js';
+import { PHASES } from './api/agent-identity.js';
 import type { AgentIdentity, AgentPolicy } from './api/resources.js';
 import type { OperatorConfig } from './config/config.js';
 import { OWNER_INDEX, type ChildCaches } from './controllers/agent-identity/children.js';
@@ -36,6 +37,7 @@ export class Operator {
   private server: FastifyInstance | undefined;
   private started = false;
   private stopBackends: () => void = () => undefined;
+  private phaseTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   httpPort = 0;
 
@@ -94,12 +96,23 @@ export class Operator {
   /** Drains the controllers, stops the caches and hands the lease over. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.phaseTimer);
     await Promise.all(this.controllers.map(async (c) => c.stop()));
     await Promise.all(this.informers.map(async (i) => i.stop()));
     this.stopBackends();
     await this.elector?.release();
     await this.server?.close();
     this.api.close();
+  }
+
+  /** Keeps the aio_agent_identities gauge: how many agents are in each phase. */
+  private countPhases(identities: AgentIdentity[]): void {
+    const counts = new Map<string, number>(PHASES.map((phase) => [phase, 0]));
+    for (const identity of identities) {
+      const phase = identity.status?.phase ?? 'Pending';
+      counts.set(phase, (counts.get(phase) ?? 0) + 1);
+    }
+    for (const [phase, count] of counts) this.metrics.identities.set({ phase }, count);
   }
 
   private isLeading(): boolean {
@@ -202,15 +215,29 @@ export class Operator {
         identityController.enqueue(identityKey);
       }
     });
-    for (const cache of childCaches) {
-      cache.onChange((_event, child) => {
-        const owner = child.metadata?.ownerReferences?.find((ref) => ref.kind === 'AgentIdentity');
-        if (owner) identityController.enqueue(`${child.metadata?.namespace ?? ''}/${owner.name}`);
+    // A child's owner is remembered, so a change that removes the owner reference (or the
+    // child) still reaches the identity that had it.
+    const lastOwner = new Map<string, string>();
+    childCaches.forEach((cache, kindIndex) => {
+      cache.onChange((event, child) => {
+        // List items carry no kind, so the cache's position stands for it.
+        const childKey = `${String(kindIndex)}/${child.metadata?.namespace ?? ''}/${child.metadata?.name ?? ''}`;
+        const ref = child.metadata?.ownerReferences?.find((r) => r.kind === 'AgentIdentity');
+        const owner = ref ? `${child.metadata?.namespace ?? ''}/${ref.name}` : undefined;
+        const previous = lastOwner.get(childKey);
+        if (previous && previous !== owner) identityController.enqueue(previous);
+        if (owner) identityController.enqueue(owner);
+        if (event === 'delete' || !owner) lastOwner.delete(childKey);
+        else lastOwner.set(childKey, owner);
       });
-    }
+    });
 
     await Promise.all(this.informers.map(async (informer) => informer.start()));
     if (this.stopping) return;
+    this.phaseTimer = setInterval(() => {
+      this.countPhases(identities.list());
+    }, 15_000);
+    this.phaseTimer.unref();
     for (const controller of this.controllers) controller.start();
     this.started = true;
     this.logger.info('caches synced; controllers started', {

@@ -5,6 +5,7 @@ import {
   DnsSubdomain,
   Duration,
   MapList,
+  NonBlankString,
   StringEnum,
   Timestamp,
   cel,
@@ -65,7 +66,12 @@ const LifecycleSchema = Type.Object({
   suspended: Type.Optional(
     Type.Boolean({ description: 'Removes bindings, denies traffic and disables Vault access.' }),
   ),
-  expiresAt: Type.Optional(Timestamp({ description: 'When the agent is offboarded.' })),
+  expiresAt: Type.Optional(
+    Timestamp({
+      description:
+        'When the agent loses its bindings and traffic and its credentials and Vault identity are removed.',
+    }),
+  ),
   review: Type.Optional(
     Type.Object(
       {
@@ -81,13 +87,8 @@ const LifecycleSchema = Type.Object({
 });
 
 export const AgentIdentitySpecSchema = Type.Object({
-  owner: Type.String({
-    minLength: 1,
-    maxLength: 253,
-    description: 'The accountable human or team.',
-  }),
-  purpose: Type.String({
-    minLength: 1,
+  owner: NonBlankString({ maxLength: 253, description: 'The accountable human or team.' }),
+  purpose: NonBlankString({
     maxLength: 1024,
     description: 'The declared intent; used in audit records and behavioural checks.',
   }),
@@ -193,3 +194,24 @@ export const AgentIdentityStatusSchema = Type.Object({
   ),
 });
 export type AgentIdentityStatus = Static<typeof AgentIdentityStatusSchema>;
+
+/**
+ * Rules on the whole AgentIdentity (they can see metadata.name): a workload selector must not
+ * pick pods by another agent's label, and must select something when it is given.
+ */
+export const AGENT_IDENTITY_ROOT_RULES = [
+  {
+    rule: "!has(self.spec.workloadSelector) || !has(self.spec.workloadSelector.matchExpressions) || !self.spec.workloadSelector.matchExpressions.exists(e, e.key == 'agentidentity.io/agent')",
+    message:
+      'workloadSelector.matchExpressions must not use the agentidentity.io/agent label; it marks other agents',
+  },
+  {
+    rule: "!has(self.spec.workloadSelector) || !has(self.spec.workloadSelector.matchLabels) || !('agentidentity.io/agent' in self.spec.workloadSelector.matchLabels) || self.spec.workloadSelector.matchLabels['agentidentity.io/agent'] == self.metadata.name",
+    message:
+      "workloadSelector may use the agentidentity.io/agent label only with this agent's own name",
+  },
+  {
+    rule: '!has(self.spec.workloadSelector) || (has(self.spec.workloadSelector.matchLabels) && size(self.spec.workloadSelector.matchLabels) > 0) || (has(self.spec.workloadSelector.matchExpressions) && size(self.spec.workloadSelector.matchExpressions) > 0)',
+    message: 'workloadSelector must select something: leave it out to use the agent label',
+  },
+];

@@ -11,8 +11,13 @@ const VaultPathSchema = Type.Object({
   path: Type.String({
     minLength: 1,
     maxLength: 512,
-    pattern: '^[A-Za-z0-9_.+*-]+(/[A-Za-z0-9_.+*-]+)*/?$',
-    description: 'A Vault path such as `secret/data/team-a/*`; `+` and a trailing `*` glob.',
+    pattern: '^[A-Za-z0-9_.+-]+(/[A-Za-z0-9_.+-]+)*(/?\\*)?$',
+    description:
+      'A Vault path such as `secret/data/team-a/*`: `+` for one segment, `*` only at the end.',
+    ...cel({
+      rule: "!self.matches('(^|/)[.]{1,2}(/|$)')",
+      message: 'a Vault path must not contain . or .. segments',
+    }),
   }),
   capabilities: Type.Array(
     StringEnum(['create', 'read', 'update', 'patch', 'delete', 'list', 'deny']),
@@ -21,13 +26,13 @@ const VaultPathSchema = Type.Object({
 });
 
 const EgressRuleSchema = Type.Object({
-  to: Type.Optional(Type.Array(NetworkPeerSchema, { maxItems: 32 })),
-  ports: Type.Optional(Type.Array(NetworkPortSchema, { maxItems: 32 })),
+  to: Type.Optional(Type.Array(NetworkPeerSchema, { maxItems: 8 })),
+  ports: Type.Optional(Type.Array(NetworkPortSchema, { maxItems: 8 })),
 });
 
 const IngressRuleSchema = Type.Object({
-  from: Type.Optional(Type.Array(NetworkPeerSchema, { maxItems: 32 })),
-  ports: Type.Optional(Type.Array(NetworkPortSchema, { maxItems: 32 })),
+  from: Type.Optional(Type.Array(NetworkPeerSchema, { maxItems: 8 })),
+  ports: Type.Optional(Type.Array(NetworkPortSchema, { maxItems: 8 })),
 });
 
 const score = (description: string): ReturnType<typeof Type.Number> =>
@@ -80,7 +85,7 @@ const AutonomySchema = Type.Object({
 const GrantTemplateSchema = Type.Object({
   name: DnsLabel(),
   maxDuration: Duration(),
-  rules: Type.Optional(Type.Array(PolicyRuleSchema, { maxItems: 16 })),
+  rules: Type.Optional(Type.Array(PolicyRuleSchema, { maxItems: 8 })),
   clusterRole: Type.Optional(DnsSubdomain()),
   vaultPaths: Type.Optional(Type.Array(VaultPathSchema, { maxItems: 16 })),
 });
@@ -110,13 +115,13 @@ export const AgentPolicySpecSchema = Type.Object({
       allowDNS: Type.Optional(
         Type.Boolean({ description: 'Allow egress to cluster DNS (true when left out).' }),
       ),
-      egress: Type.Optional(Type.Array(EgressRuleSchema, { maxItems: 32 })),
-      ingress: Type.Optional(Type.Array(IngressRuleSchema, { maxItems: 32 })),
+      egress: Type.Optional(Type.Array(EgressRuleSchema, { maxItems: 16 })),
+      ingress: Type.Optional(Type.Array(IngressRuleSchema, { maxItems: 16 })),
     }),
   ),
   behavior: Type.Optional(BehaviorSchema),
   autonomy: Type.Optional(AutonomySchema),
-  grants: Type.Optional(MapList(GrantTemplateSchema, 'name', { maxItems: 16 })),
+  grants: Type.Optional(MapList(GrantTemplateSchema, 'name', { maxItems: 8 })),
 });
 export type AgentPolicySpec = Static<typeof AgentPolicySpecSchema>;
 

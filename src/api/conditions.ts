@@ -13,6 +13,13 @@ export const ConditionType = {
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
+const OWN_TYPES = new Set<string>(Object.values(ConditionType));
+
+/** The conditions this operator writes; others (written by other tools) are left alone. */
+export function ownConditions<T extends { type: string }>(conditions: T[] | undefined): T[] {
+  return (conditions ?? []).filter((c) => OWN_TYPES.has(c.type));
+}
+
 /** Condition reasons: PascalCase, stable, safe to alert on. */
 export const Reason = {
   Reconciled: 'Reconciled',
@@ -37,6 +44,7 @@ export const Reason = {
   Repaired: 'Repaired',
   Offboarded: 'Offboarded',
   OffboardingBlocked: 'OffboardingBlocked',
+  NameConflict: 'NameConflict',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

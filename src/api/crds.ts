@@ -1,5 +1,9 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { AgentIdentitySpecSchema, AgentIdentityStatusSchema } from './agent-identity.js';
+import {
+  AGENT_IDENTITY_ROOT_RULES,
+  AgentIdentitySpecSchema,
+  AgentIdentityStatusSchema,
+} from './agent-identity.js';
 import { AgentPolicySpecSchema, AgentPolicyStatusSchema } from './agent-policy.js';
 import { GROUP, VERSION } from './constants.js';
 import { AGENT_IDENTITY, AGENT_POLICY, type ResourceKind } from './resources.js';
@@ -29,6 +33,7 @@ function buildCrd(
   status: TSchema,
   columns: PrinterColumn[],
   description: string,
+  rootRules: { rule: string; message: string }[] = [],
 ): CrdManifest {
   const root = Type.Object(
     {
@@ -38,7 +43,7 @@ function buildCrd(
       spec,
       status: Type.Optional(status),
     },
-    { description },
+    { description, ...(rootRules.length ? { 'x-kubernetes-validations': rootRules } : {}) },
   );
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -91,6 +96,7 @@ export function buildCrds(): { fileName: string; manifest: CrdManifest }[] {
           { name: 'Purpose', type: 'string', jsonPath: '.spec.purpose', priority: 1 },
         ],
         'AgentIdentity is one AI agent as a governed identity: its owner, purpose, policies, credentials and lifecycle.',
+        AGENT_IDENTITY_ROOT_RULES,
       ),
     },
     {

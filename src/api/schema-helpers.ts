@@ -74,10 +74,21 @@ export function DnsSubdomain(options: SchemaOptions = {}): TString {
  * cross-field rules can compare durations on the API server.
  */
 export function Duration(options: SchemaOptions = {}): TString {
+  // At most 16 characters of at most 6-digit numbers keeps every value far below the
+  // 290 years a Go duration can hold, so CEL's duration() never overflows.
   return Type.String({
-    maxLength: 32,
-    pattern: '^([0-9]+(\\.[0-9]+)?(ns|us|ms|s|m|h))+$',
+    maxLength: 16,
+    pattern: '^([0-9]{1,6}(\\.[0-9]{1,9})?(ns|us|ms|s|m|h))+$',
     ...options,
+  });
+}
+
+/** A string with at least one character that is not white space. */
+export function NonBlankString(options: SchemaOptions & { maxLength: number }): TString {
+  return Type.String({
+    minLength: 1,
+    ...options,
+    ...cel({ rule: "self.matches('\\\\S')", message: 'must not be blank' }),
   });
 }
 

@@ -75,9 +75,23 @@ export function parseDuration(value: string): number {
 
 function parsePositiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new InvalidArgumentError(`"${value}" is not a positive integer`);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) {
+    throw new InvalidArgumentError(`"${value}" is not a whole number from 1 to 1000`);
+  }
   return n;
+}
+
+function parseRetryPeriod(value: string): number {
+  const ms = parseDuration(value);
+  if (ms < 100) throw new InvalidArgumentError(`"${value}" is shorter than the minimum of 100ms`);
+  return ms;
+}
+
+/** A period of at least a second (resync, lease timings). */
+function parsePeriod(value: string): number {
+  const ms = parseDuration(value);
+  if (ms < 1000) throw new InvalidArgumentError(`"${value}" is shorter than the minimum of 1s`);
+  return ms;
 }
 
 function parseObjectRef(value: string): { namespace: string; name: string } {
@@ -114,9 +128,14 @@ function parseList(value: string): string[] {
 function parseLabels(value: string): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const pair of parseList(value)) {
-    const [key, label] = pair.split('=');
-    if (!key || label === undefined) throw new InvalidArgumentError(`"${pair}" is not key=value`);
+    const [key, label, extra] = pair.split('=');
+    if (!key || !label || extra !== undefined)
+      throw new InvalidArgumentError(`"${pair}" is not key=value`);
     labels[key] = label;
+  }
+  if (Object.keys(labels).length === 0) {
+    // An empty selector would open DNS egress to every pod of the DNS namespace.
+    throw new InvalidArgumentError('at least one key=value label is needed');
   }
   return labels;
 }
@@ -165,17 +184,17 @@ function program(): Command {
       .addOption(
         option('--lease-duration <duration>', 'leader lease duration', 'AIO_LEASE_DURATION')
           .default(15_000)
-          .argParser(parseDuration),
+          .argParser(parsePeriod),
       )
       .addOption(
         option('--renew-deadline <duration>', 'leader renew deadline', 'AIO_RENEW_DEADLINE')
           .default(10_000)
-          .argParser(parseDuration),
+          .argParser(parsePeriod),
       )
       .addOption(
         option('--retry-period <duration>', 'leader election retry period', 'AIO_RETRY_PERIOD')
           .default(2_000)
-          .argParser(parseDuration),
+          .argParser(parseRetryPeriod),
       )
       .addOption(
         option(
@@ -201,7 +220,7 @@ function program(): Command {
       .addOption(
         option('--resync <duration>', 'period to reconcile every object again', 'AIO_RESYNC')
           .default(600_000)
-          .argParser(parseDuration),
+          .argParser(parsePeriod),
       )
       .addOption(
         option(

@@ -15,7 +15,13 @@ export async function mochaGlobalSetup(): Promise<void> {
   environment = await startLocalEnvironment();
   // Installed first so the garbage collector (which discovers new types every 30s) knows
   // the operator's kinds before any test deletes an identity.
-  await installCrds();
+  try {
+    await installCrds();
+  } catch (error) {
+    // Mocha runs no teardown after a failed setup; stop the servers so the run can end.
+    await environment.stop();
+    throw error;
+  }
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {

@@ -94,7 +94,8 @@ const badPolicies: BadCase[] = [
   {
     name: 'a wildcard resource',
     spec: { kubernetes: { rules: [rule({ resources: ['*'] })] } },
-    message: /wildcard resources are not allowed in an AgentPolicy/,
+    message:
+      /wildcard resources \(including subresource wildcards such as \*\/token\) are not allowed/,
   },
   {
     name: 'thresholds out of order',
@@ -115,6 +116,51 @@ const badPolicies: BadCase[] = [
     name: 'a CIDR that is not one',
     spec: { network: { egress: [{ to: [{ ipBlock: { cidr: '10.0.0.300/8' } }] }] } },
     message: /ipBlock\.cidr must be a CIDR/,
+  },
+  {
+    name: 'a subresource wildcard',
+    spec: { kubernetes: { rules: [rule({ resources: ['*/token'] })] } },
+    message: /subresource wildcards such as \*\/token/,
+  },
+  {
+    name: 'an endPort without a port',
+    spec: { network: { egress: [{ ports: [{ endPort: 80 }] }] } },
+    message: /endPort needs a numeric port/,
+  },
+  {
+    name: 'a port out of range',
+    spec: { network: { egress: [{ ports: [{ port: 70000 }] }] } },
+    message: /port must be a number from 1 to 65535/,
+  },
+  {
+    name: 'a CIDR with host bits',
+    spec: { network: { egress: [{ to: [{ ipBlock: { cidr: '10.0.0.1/8' } }] }] } },
+    message: /no host bits set/,
+  },
+  {
+    name: 'an except outside the CIDR',
+    spec: {
+      network: {
+        egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['192.168.0.0/16'] } }] }],
+      },
+    },
+    message: /every ipBlock\.except entry must be a CIDR inside ipBlock\.cidr/,
+  },
+  {
+    name: 'In without values',
+    spec: {
+      network: {
+        ingress: [
+          { from: [{ podSelector: { matchExpressions: [{ key: 'app', operator: 'In' }] } }] },
+        ],
+      },
+    },
+    message: /In and NotIn need at least one value/,
+  },
+  {
+    name: 'a Vault path that climbs out with ..',
+    spec: { vault: { paths: [{ path: 'secret/../../sys/*', capabilities: ['read'] }] } },
+    message: /must not contain \. or \.\. segments/,
   },
   {
     name: 'the sudo capability',

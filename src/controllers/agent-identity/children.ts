@@ -1,7 +1,8 @@
 import type { AgentIdentity } from '../../api/resources.js';
 import { applyIfChanged } from '../../runtime/apply.js';
 import type { Informer } from '../../runtime/informer.js';
-import { KubeApiError, type KubeApi, type KubeObject } from '../../runtime/kube-api.js';
+import { LABELS, MANAGED_BY } from '../../api/constants.js';
+import { KubeApiError, isNotFound, type KubeApi, type KubeObject } from '../../runtime/kube-api.js';
 import { NETWORKING, RBAC, CORE, resourcePath, type ResourceType } from '../../runtime/paths.js';
 import type { ChildNames } from './names.js';
 import type { NetworkPlan } from './network-policy.js';
@@ -22,7 +23,25 @@ export const OWNER_INDEX = 'owner-uid';
 /** How applying one area (RBAC, network) went. */
 export type AreaOutcome =
   | { ok: true; changed: boolean }
-  | { ok: false; forbidden: boolean; message: string; error: unknown };
+  | { ok: false; forbidden: boolean; conflict: boolean; message: string; error: unknown };
+
+/**
+ * An object with the name the operator wants already exists and is not this identity's: a
+ * hand-made object, or another agent's. It is left alone and reported, never adopted.
+ */
+export class OwnershipConflict extends Error {
+  constructor(kind: string, name: string, holder: string) {
+    super(`${kind} ${name} already exists and belongs to ${holder}; it was left untouched`);
+    this.name = 'OwnershipConflict';
+  }
+}
+
+function holderOf(object: KubeObject): string {
+  const controller = object.metadata?.ownerReferences?.find((r) => r.controller);
+  return controller
+    ? `${controller.kind} ${controller.name}`
+    : 'no AgentIdentity (it was not created by the operator)';
+}
 
 export interface ChildrenOutcome {
   rbac: AreaOutcome;
@@ -31,10 +50,12 @@ export interface ChildrenOutcome {
 
 function failure(error: unknown, what: string): AreaOutcome {
   const forbidden = error instanceof KubeApiError && error.forbidden;
-  const detail = error instanceof KubeApiError ? error.message : 'unexpected error';
+  const conflict = error instanceof OwnershipConflict;
+  const detail = error instanceof KubeApiError || conflict ? error.message : 'unexpected error';
   return {
     ok: false,
     forbidden,
+    conflict,
     message: `${what}: ${detail}`.slice(0, 1024),
     error,
   };
@@ -100,7 +121,53 @@ export class ChildSync {
         return failure(error, `binding ${binding.roleRef.kind} ${binding.roleRef.name}`);
       }
     }
+    if (plan.bindings.length === 0) {
+      try {
+        changed =
+          (await this.removeStrayBindings(identity, serviceAccount, plan.possibleBindings)) ||
+          changed;
+      } catch (error) {
+        return failure(error, 'removing bindings');
+      }
+    }
     return { ok: true, changed };
+  }
+
+  /**
+   * A contained agent must hold no binding, even one whose owner reference and labels were
+   * removed by hand (invisible to the cache and to the owner index). Each binding name the
+   * agent could have is looked up, and removed when it binds the agent's ServiceAccount and
+   * is not another identity's.
+   */
+  private async removeStrayBindings(
+    identity: AgentIdentity,
+    serviceAccount: ServiceAccountManifest,
+    candidates: string[],
+  ): Promise<boolean> {
+    const namespace = identity.metadata.namespace;
+    const saName = serviceAccount.metadata?.name ?? '';
+    let removed = false;
+    for (const name of candidates) {
+      if (this.caches.roleBindings.get(namespace, name)) continue;
+      const live = await this.lookup<
+        KubeObject & { subjects?: { kind?: string; name?: string; namespace?: string }[] }
+      >(RBAC.roleBindings, namespace, name);
+      if (!live) continue;
+      const controller = live.metadata?.ownerReferences?.find((r) => r.controller);
+      if (controller && controller.uid !== identity.metadata.uid) continue;
+      const bindsAgent = (live.subjects ?? []).some(
+        (s) =>
+          s.kind === 'ServiceAccount' &&
+          s.name === saName &&
+          (s.namespace ?? namespace) === namespace,
+      );
+      if (!bindsAgent) continue;
+      await this.api.delete(resourcePath(RBAC.roleBindings, { namespace, name }), {
+        ...(live.metadata?.uid ? { uid: live.metadata.uid } : {}),
+      });
+      removed = true;
+    }
+    return removed;
   }
 
   private async syncServiceAccount(
@@ -155,6 +222,8 @@ export class ChildSync {
   private async applyBinding(binding: RoleBindingManifest): Promise<boolean> {
     const { namespace = '', name = '' } = binding.metadata ?? {};
     const live = this.caches.roleBindings.get(namespace, name) as RoleBindingManifest | undefined;
+    const uid = binding.metadata?.ownerReferences?.[0]?.uid;
+    if (live) this.assertOwned('RoleBinding', live, uid, binding);
     if (live && JSON.stringify(live.roleRef) !== JSON.stringify(binding.roleRef)) {
       await this.api.delete(resourcePath(RBAC.roleBindings, { namespace, name }), {
         ...(live.metadata?.uid ? { uid: live.metadata.uid } : {}),
@@ -165,13 +234,57 @@ export class ChildSync {
     return this.applyChild(RBAC.roleBindings, this.caches.roleBindings, binding);
   }
 
+  /**
+   * Applies a child unless an object of that name belongs to someone else. The cache holds
+   * only objects with the operator's label, so a name missing from it is looked up once on
+   * the API server before anything is created over it.
+   */
   private async applyChild(
     type: ResourceType,
     cache: Informer<KubeObject>,
     desired: KubeObject,
   ): Promise<boolean> {
-    const live = cache.get(desired.metadata?.namespace ?? '', desired.metadata?.name ?? '');
+    const namespace = desired.metadata?.namespace ?? '';
+    const name = desired.metadata?.name ?? '';
+    const uid = desired.metadata?.ownerReferences?.[0]?.uid;
+    const live = cache.get(namespace, name) ?? (await this.lookup(type, namespace, name));
+    if (live) this.assertOwned(desired.kind ?? type.plural, live, uid, desired);
     return applyIfChanged(this.api, type, desired, live);
+  }
+
+  private async lookup<T extends KubeObject = KubeObject>(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+  ): Promise<T | undefined> {
+    try {
+      return await this.api.get<T>(resourcePath(type, { namespace, name }));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Ours when this identity is its controller, or when someone removed the owner reference
+   * but the operator's own labels for this agent are still on it (the apply restores it).
+   */
+  private assertOwned(
+    kind: string,
+    live: KubeObject,
+    uid: string | undefined,
+    desired: KubeObject,
+  ): void {
+    const controller = live.metadata?.ownerReferences?.find((r) => r.controller);
+    if (controller) {
+      if (controller.uid === uid) return;
+      throw new OwnershipConflict(kind, live.metadata?.name ?? '', holderOf(live));
+    }
+    const labels = live.metadata?.labels ?? {};
+    const ours = desired.metadata?.labels ?? {};
+    const marked =
+      labels[LABELS.managedBy] === MANAGED_BY && labels[LABELS.agent] === ours[LABELS.agent];
+    if (!marked) throw new OwnershipConflict(kind, live.metadata?.name ?? '', holderOf(live));
   }
 
   private owned(identity: AgentIdentity, cache: Informer<KubeObject>): KubeObject[] {

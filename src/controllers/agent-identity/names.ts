@@ -24,9 +24,15 @@ export function boundedName(base: string, max = MAX_NAME): string {
   return `${head}${head ? '-' : ''}${shortHash(base)}`;
 }
 
-/** A label value (at most 63 characters) that stands for `value`. */
-export function labelValue(value: string): string {
-  return boundedName(value, MAX_LABEL_VALUE);
+/**
+ * The label value that stands for an agent name: the name itself when it fits in 63
+ * characters, otherwise its start, `_` and a hash. Agent names never hold `_`, so a shortened
+ * value can never equal another agent's own name.
+ */
+export function labelValue(name: string): string {
+  if (name.length <= MAX_LABEL_VALUE) return name;
+  const head = name.slice(0, MAX_LABEL_VALUE - 9).replace(/[^a-z0-9]+$/, '');
+  return `${head}_${shortHash(name)}`;
 }
 
 /** The prefix every agent ServiceAccount carries, so webhooks can select agents by name. */
@@ -45,15 +51,15 @@ export interface ChildNames {
 }
 
 /**
- * The ServiceAccount is `agent-<name>` (or the agent's name when it already starts with
- * `agent-`, or `spec.serviceAccount.name`, which must start with `agent-`): the prefix lets
- * the API server's authorization match conditions pick out agent identities by name alone.
+ * The ServiceAccount is `agent-<name>` (or `spec.serviceAccount.name`, which must start with
+ * `agent-`): the prefix lets the API server's authorization match conditions pick out agent
+ * identities by name alone. The prefix is always added, even to names that begin with it, so
+ * agents `a` and `agent-a` never share a ServiceAccount.
  */
 export function childNames(identity: AgentIdentity): ChildNames {
   const name = identity.metadata.name;
   const serviceAccount =
-    identity.spec.serviceAccount?.name ??
-    boundedName(name.startsWith(AGENT_SA_PREFIX) ? name : `${AGENT_SA_PREFIX}${name}`);
+    identity.spec.serviceAccount?.name ?? boundedName(`${AGENT_SA_PREFIX}${name}`);
   return {
     serviceAccount,
     role: boundedName(`aio-${name}`),

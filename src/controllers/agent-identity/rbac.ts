@@ -20,6 +20,8 @@ export interface RbacPlan {
   bindings: RoleBindingManifest[];
   /** ClusterRoles the policies reference that are not on the operator's allow-list. */
   refusedClusterRoles: string[];
+  /** Every binding name this identity would use when active: checked when it is contained. */
+  possibleBindings: string[];
 }
 
 /** The union of the policies' rules, each distinct rule once, in policy order. */
@@ -87,7 +89,11 @@ export function planRbac(
 
   const clusterRoles = [...new Set(policies.flatMap((p) => p.spec.kubernetes?.clusterRoles ?? []))];
   const refusedClusterRoles = clusterRoles.filter((name) => !allowedClusterRoles.has(name));
-  if (contained) return { role, bindings: [], refusedClusterRoles };
+  const possibleBindings = [
+    names.roleBinding,
+    ...clusterRoles.map((c) => names.clusterRoleBinding(c)),
+  ];
+  if (contained) return { role, bindings: [], refusedClusterRoles, possibleBindings };
 
   const bindings: RoleBindingManifest[] = [];
   if (role) {
@@ -108,5 +114,5 @@ export function planRbac(
       }),
     );
   }
-  return { role, bindings, refusedClusterRoles };
+  return { role, bindings, refusedClusterRoles, possibleBindings };
 }

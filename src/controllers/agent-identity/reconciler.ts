@@ -1,6 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AgentIdentityStatus } from '../../api/agent-identity.js';
-import { ConditionType, Reason, findCondition, mergeConditions } from '../../api/conditions.js';
+import {
+  ConditionType,
+  Reason,
+  findCondition,
+  mergeConditions,
+  ownConditions,
+} from '../../api/conditions.js';
 import { API_VERSION, FINALIZER } from '../../api/constants.js';
 import type { AgentIdentity, AgentPolicy } from '../../api/resources.js';
 import { AGENT_IDENTITY } from '../../api/resources.js';
@@ -180,7 +186,9 @@ export class AgentIdentityReconciler implements Reconciler {
         ],
         generation,
         this.now(),
-      ).concat((identity.status?.conditions ?? []).filter((c) => c.type !== ConditionType.Ready)),
+      ).concat(
+        ownConditions(identity.status?.conditions).filter((c) => c.type !== ConditionType.Ready),
+      ),
     };
     await this.writeStatus(identity, status, log);
   }
@@ -193,7 +201,8 @@ export class AgentIdentityReconciler implements Reconciler {
   ): Promise<void> {
     // Fields set to undefined are dropped as the API server would drop them.
     const clean = JSON.parse(JSON.stringify(status)) as AgentIdentityStatus;
-    if (isDeepStrictEqual(identity.status ?? {}, clean)) return;
+    const current = { ...identity.status, conditions: ownConditions(identity.status?.conditions) };
+    if (isDeepStrictEqual(JSON.parse(JSON.stringify(current)), clean)) return;
     try {
       const updated = await this.options.api.apply<AgentIdentity>(
         identityPath(identity, 'status'),
@@ -225,7 +234,10 @@ function keyOf(identity: AgentIdentity): string {
 
 function throwIfFailed(outcome: ChildrenOutcome, backends: BackendOutcome): void {
   const failed = [outcome.rbac, outcome.network].filter((area) => !area.ok);
-  const messages = failed.filter((area) => !area.forbidden).map((area) => area.message);
+  // Forbidden and name conflicts need a person; the periodic resync tries them again.
+  const messages = failed
+    .filter((area) => !area.forbidden && !area.conflict)
+    .map((area) => area.message);
   const causes: unknown[] = failed.map((area) => area.error);
   for (const step of [backends.vault, backends.credentials]) {
     if (step.state === 'failed') {

@@ -27,6 +27,11 @@ export interface StatusInputs {
   now: Date;
 }
 
+function failureReason(outcome: Extract<AreaOutcome, { ok: false }>): Reason {
+  if (outcome.conflict) return Reason.NameConflict;
+  return outcome.forbidden ? Reason.Forbidden : Reason.ApplyFailed;
+}
+
 const quote = (names: string[]): string => names.map((n) => `"${n}"`).join(', ');
 
 /** RBACReady: every binding the policies ask for is in place, and nothing was refused. */
@@ -37,7 +42,7 @@ export function rbacCondition(inputs: StatusInputs): DesiredCondition {
     return {
       type,
       status: 'False',
-      reason: outcome.rbac.forbidden ? Reason.Forbidden : Reason.ApplyFailed,
+      reason: failureReason(outcome.rbac),
       message: outcome.rbac.message,
     };
   }
@@ -76,7 +81,7 @@ export function rbacCondition(inputs: StatusInputs): DesiredCondition {
 export function networkCondition(outcome: AreaOutcome, inputs: StatusInputs): DesiredCondition {
   const type = ConditionType.NetworkReady;
   if (!outcome.ok) {
-    return { type, status: 'False', reason: Reason.ApplyFailed, message: outcome.message };
+    return { type, status: 'False', reason: failureReason(outcome), message: outcome.message };
   }
   if (inputs.lifecycle.containment !== 'None') {
     return {
@@ -263,14 +268,13 @@ export function buildStatus(inputs: StatusInputs): AgentIdentityStatus {
   const generation = identity.metadata.generation ?? 0;
   const previous = identity.status ?? {};
   const decided = [ready, ...parts, suspendedCondition(lifecycle)];
-  const decidedTypes = new Set<string>(decided.map((c) => c.type));
-  const kept = (previous.conditions ?? []).filter((c) => !decidedTypes.has(c.type));
 
   return {
     ...previous,
     phase: phaseOf(ready, lifecycle),
     observedGeneration: generation,
-    conditions: [...mergeConditions(previous.conditions, decided, generation, now), ...kept],
+    // Only the operator's own conditions: others' stay theirs under server-side apply.
+    conditions: mergeConditions(previous.conditions, decided, generation, now),
     ...credentialFields(previous, backends, lifecycle, now),
     owned: {
       ...vaultNames(previous, backends),

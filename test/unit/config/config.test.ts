@@ -27,7 +27,16 @@ describe('operator configuration', function () {
 
   const bad: [string, string[], RegExp][] = [
     ['a duration without a unit', ['--resync', '10'], /not a duration/],
-    ['zero workers', ['--workers', '0'], /not a positive integer/],
+    ['zero workers', ['--workers', '0'], /not a whole number from 1 to 1000/],
+    ['a resync of zero', ['--resync', '0s'], /shorter than the minimum of 1s/],
+    ['an empty DNS pod selector', ['--dns-pod-labels', ''], /at least one key=value label/],
+    ['a malformed DNS label', ['--dns-pod-labels', 'a=b=c'], /is not key=value/],
+    [
+      'an AWS write rate above the service limit',
+      ['--aws-region', 'x', '--aws-writes-per-second', '60'],
+      /at most 50/,
+    ],
+    ['Vault without credentials', ['--vault-address', 'http://127.0.0.1:1'], /needs --vault-token/],
     ['an address without a port', ['--http-address', 'localhost'], /not host:port/],
     [
       'a renew deadline longer than the lease',
