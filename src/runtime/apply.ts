@@ -107,6 +107,23 @@ export async function applyIfChanged(
     namespace: desired.metadata?.namespace ?? '',
     name: desired.metadata?.name ?? '',
   });
-  await api.apply(path, normalize(desired));
+  const body = normalize(desired) as Record<string, unknown>;
+  const applied = await api.apply<KubeObject & Record<string, unknown>>(path, body);
+  if (alreadyApplied(desired, applied)) return true;
+
+  // Server-side apply never removes fields another manager added (a rule added with kubectl
+  // edit, say). What the operator owns is replaced outright, guarded by the resource version.
+  const owned = Object.keys(body).filter((k) => !['apiVersion', 'kind', 'metadata'].includes(k));
+  const extra = Object.keys(applied).filter(
+    (k) =>
+      !(k in body) &&
+      !['apiVersion', 'kind', 'metadata', 'status'].includes(k) &&
+      !SERVER_FIELDS.has(k),
+  );
+  await api.jsonPatch(path, [
+    { op: 'test', path: '/metadata/resourceVersion', value: applied.metadata?.resourceVersion },
+    ...owned.map((k) => ({ op: k in applied ? 'replace' : 'add', path: `/${k}`, value: body[k] })),
+    ...extra.map((k) => ({ op: 'remove', path: `/${k}` })),
+  ]);
   return true;
 }

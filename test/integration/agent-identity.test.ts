@@ -415,4 +415,139 @@ describe('AgentIdentity reconciler', function () {
     assert.deepEqual(second.slice(1), first.slice(1), 'children were rewritten');
     assert.deepEqual((await getIdentity(namespace, 'steady')).status, before.status);
   });
+
+  it('leaves a pre-existing object it does not own alone and reports the conflict', async function () {
+    await rbac().createNamespacedRole({
+      namespace,
+      body: {
+        metadata: { name: 'aio-ops' },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
+      },
+    });
+    await createPolicy(namespace, 'secrets', {
+      kubernetes: { rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] },
+    });
+    await createIdentity(namespace, 'ops', {
+      owner: 'o',
+      purpose: 'p',
+      policyRefs: [{ name: 'secrets' }],
+    });
+    const identity = await waitForIdentity(
+      namespace,
+      'ops',
+      'NameConflict',
+      (i) => condition(i, 'RBACReady')?.reason === 'NameConflict',
+    );
+    assert.match(condition(identity, 'RBACReady')?.message ?? '', /Role aio-ops already exists/);
+    const role = await rbac().readNamespacedRole({ namespace, name: 'aio-ops' });
+    assert.deepEqual(plain(role.rules), [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]);
+    assert.equal(role.metadata?.ownerReferences, undefined);
+  });
+
+  it('gives agents a and agent-a separate ServiceAccounts', async function () {
+    await createPolicy(namespace, 'reader', configMapReader);
+    await createIdentity(namespace, 'a', {
+      owner: 'o',
+      purpose: 'p',
+      policyRefs: [{ name: 'reader' }],
+    });
+    await createIdentity(namespace, 'agent-a', {
+      owner: 'o',
+      purpose: 'p',
+      policyRefs: [{ name: 'reader' }],
+    });
+    const a = await waitForIdentity(namespace, 'a', 'Active', isActive);
+    const agentA = await waitForIdentity(namespace, 'agent-a', 'Active', isActive);
+    assert.equal(a.status?.owned?.serviceAccount, 'agent-a');
+    assert.equal(agentA.status?.owned?.serviceAccount, 'agent-agent-a');
+  });
+
+  it('applies a tightened policy and undoes a rule added by hand to the default deny', async function () {
+    await createPolicy(namespace, 'db', {
+      network: {
+        egress: [
+          {
+            to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'db' } } }],
+            ports: [{ protocol: 'TCP', port: 5432 }],
+          },
+        ],
+      },
+    });
+    await createIdentity(namespace, 'tight', {
+      owner: 'o',
+      purpose: 'p',
+      policyRefs: [{ name: 'db' }],
+    });
+    await waitForIdentity(namespace, 'tight', 'Active', isActive);
+    await patchPolicySpec(namespace, 'db', {
+      network: {
+        egress: [
+          {
+            to: [{ podSelector: { matchLabels: { app: 'db' } } }],
+            ports: [{ protocol: 'TCP', port: 5432 }],
+          },
+        ],
+      },
+    });
+    await eventually('the namespace selector to be gone from the allow policy', async () => {
+      const allow = await net().readNamespacedNetworkPolicy({ namespace, name: 'aio-tight-allow' });
+      return allow.spec?.egress?.[1]?.to?.[0]?.namespaceSelector === undefined ? true : undefined;
+    });
+
+    await net().patchNamespacedNetworkPolicy(
+      {
+        namespace,
+        name: 'aio-tight-default-deny',
+        body: { spec: { egress: [{}], ingress: [{}] } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await eventually('the default deny to deny again', async () => {
+      const deny = await net().readNamespacedNetworkPolicy({
+        namespace,
+        name: 'aio-tight-default-deny',
+      });
+      return deny.spec?.egress === undefined && deny.spec?.ingress === undefined ? true : undefined;
+    });
+  });
+
+  it('removes a binding of a suspended agent even after its owner reference was removed', async function () {
+    await createPolicy(namespace, 'reader', configMapReader);
+    await createIdentity(namespace, 'sly', {
+      owner: 'o',
+      purpose: 'p',
+      policyRefs: [{ name: 'reader' }],
+    });
+    await waitForIdentity(namespace, 'sly', 'Active', isActive);
+    await rbac().patchNamespacedRoleBinding(
+      { namespace, name: 'aio-sly', body: [{ op: 'remove', path: '/metadata/ownerReferences' }] },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+    await patchIdentitySpec(namespace, 'sly', { lifecycle: { suspended: true } });
+    await waitForIdentity(namespace, 'sly', 'Suspended', (i) => i.status?.phase === 'Suspended');
+    await eventually('the binding to be gone', async () =>
+      (await readOrUndefined(() =>
+        rbac().readNamespacedRoleBinding({ namespace, name: 'aio-sly' }),
+      ))
+        ? undefined
+        : true,
+    );
+  });
+
+  it('does not rewrite a NetworkPolicy whose policy holds empty lists', async function () {
+    await createPolicy(namespace, 'empties', { network: { egress: [{ to: [], ports: [] }] } });
+    await createIdentity(namespace, 'calm', {
+      owner: 'o',
+      purpose: 'p',
+      policyRefs: [{ name: 'empties' }],
+      workloadSelector: { matchLabels: { app: 'calm' }, matchExpressions: [] },
+    });
+    await waitForIdentity(namespace, 'calm', 'Active', isActive);
+    const version = async (): Promise<string> =>
+      (await net().readNamespacedNetworkPolicy({ namespace, name: 'aio-calm-allow' })).metadata
+        ?.resourceVersion ?? '';
+    const first = await version();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.equal(await version(), first, 'the allow policy was rewritten without a change');
+  });
 });
