@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalControlPlane, type ApiServerOptions } from './kubernetes.js';
@@ -66,6 +66,26 @@ export async function ensureTools(): Promise<ToolPaths> {
   return { binDir, venvDir: process.env.AIO_VENV_DIR ?? join(repoRoot, '.venv') };
 }
 
+/**
+ * Every server this environment ever started (restarts included) is recorded in `pids`;
+ * whatever is still alive after the orderly stop is killed, so nothing outlives the run.
+ */
+function killRecordedProcesses(stateDir: string): void {
+  let pids: string[] = [];
+  try {
+    pids = readFileSync(join(stateDir, 'pids'), 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return;
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(-Number(pid), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
 const running = new Set<LocalEnvironment>();
 let handlersInstalled = false;
 
@@ -128,6 +148,7 @@ export async function startLocalEnvironment(
       stopped = true;
       running.delete(env);
       await Promise.allSettled([kube.stop(), openbao?.stop(), moto?.stop()]);
+      killRecordedProcesses(stateDir);
       rmSync(stateDir, { recursive: true, force: true });
     },
   };

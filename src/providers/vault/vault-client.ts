@@ -127,44 +127,64 @@ export class VaultConnection {
    * renewal no longer extends the token (its maximum TTL is near), logs in again instead.
    */
   private async scheduleRenewal(): Promise<void> {
-    const lookup = await this.call<{ data?: { ttl?: number; renewable?: boolean } }>(
-      'token lookup',
-      async (c) => c.tokenLookupSelf(),
+    const lookup = await this.call<{
+      data?: {
+        ttl?: number;
+        creation_ttl?: number;
+        renewable?: boolean;
+        expire_time?: string | null;
+      };
+    }>('token lookup', async (c) => c.tokenLookupSelf());
+    // A token without an expiry time (a root or periodic-less token) needs no care.
+    if (!lookup.data?.expire_time || this.stopped) return;
+    const ttl = lookup.data.ttl ?? 0;
+    const fullTtl = lookup.data.creation_ttl ?? ttl;
+    const renewable = lookup.data.renewable === true;
+    this.renewTimer = setTimeout(
+      () => void this.refresh(fullTtl, renewable),
+      Math.max(250, (ttl * 1000 * 2) / 3),
     );
-    const ttl = lookup.data?.ttl ?? 0;
-    if (ttl <= 0 || this.stopped) return; // root and periodic-less tokens never expire
-    const delayMs = Math.max(1000, (ttl * 1000 * 2) / 3);
-    this.renewTimer = setTimeout(() => {
-      void this.refresh(ttl, lookup.data?.renewable === true);
-    }, delayMs);
     this.renewTimer.unref();
   }
 
-  private async refresh(previousTtl: number, renewable: boolean): Promise<void> {
+  /**
+   * Renews the token; when a renewal no longer gives at least half the token's full TTL
+   * (its maximum TTL is close) or fails, logs in again with Kubernetes auth.
+   */
+  private async refresh(fullTtl: number, renewable: boolean): Promise<void> {
     if (this.stopped) return;
     try {
-      let extended = false;
-      if (renewable) {
-        const renewed = await this.call<{ auth?: { lease_duration?: number } }>(
-          'token renewal',
-          async (c) => c.tokenRenewSelf(),
-        );
-        extended = (renewed.auth?.lease_duration ?? 0) >= previousTtl / 2;
-      }
-      if (!extended) {
-        if (this.options.auth.method !== 'kubernetes') {
-          this.options.logger.error('the Vault token cannot be renewed further and will expire');
-          return;
-        }
-        await this.login();
-      }
+      const extended = renewable && (await this.renew()) >= fullTtl / 2;
+      if (!extended) await this.reauthenticate();
       await this.scheduleRenewal();
     } catch (error) {
       this.options.logger.warn('refreshing the Vault token failed; retrying', {
         error: describeError(error),
       });
-      this.renewTimer = setTimeout(() => void this.refresh(previousTtl, renewable), 5000);
+      this.renewTimer = setTimeout(() => void this.refresh(fullTtl, false), 2000);
       this.renewTimer.unref();
     }
+  }
+
+  private async renew(): Promise<number> {
+    try {
+      const renewed = await this.call<{ auth?: { lease_duration?: number } }>(
+        'token renewal',
+        async (c) => c.tokenRenewSelf(),
+      );
+      return renewed.auth?.lease_duration ?? 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  private async reauthenticate(): Promise<void> {
+    if (this.options.auth.method !== 'kubernetes') {
+      this.options.logger.error(
+        'the Vault token cannot be renewed further and will expire; give the operator a new token',
+      );
+      return;
+    }
+    await this.login();
   }
 }
