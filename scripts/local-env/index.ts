@@ -71,7 +71,7 @@ export async function ensureTools(): Promise<ToolPaths> {
  * whatever is still alive after the orderly stop is killed, so nothing outlives the run.
  */
 function killRecordedProcesses(stateDir: string): void {
-  let pids: string[] = [];
+  let pids: string[];
   try {
     pids = readFileSync(join(stateDir, 'pids'), 'utf8').split('\n').filter(Boolean);
   } catch {

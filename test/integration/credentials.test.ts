@@ -346,6 +346,36 @@ describe('credential lifecycle', function () {
     assert.ok(aws?.DeletedDate, 'AWS secret scheduled for deletion');
   });
 
+  it('offboards the backends when the agent expires, and keeps the object as Expired', async function () {
+    const expiresAt = new Date(Date.now() + 6000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await createIdentity(namespace, 'temp', {
+      owner: 'o',
+      purpose: 'p',
+      credentials: [{ name: 'key', rotation: hour }],
+      lifecycle: { expiresAt },
+    });
+    await waitForIdentity(
+      namespace,
+      'temp',
+      'Active',
+      (i) => isActive(i) && credentialVersion(i, 'key') === 1,
+    );
+    const expired = await waitForIdentity(
+      namespace,
+      'temp',
+      'Expired and offboarded',
+      (i) => i.status?.phase === 'Expired' && i.status.offboardedAt !== undefined,
+    );
+    assert.deepEqual(expired.status?.credentials, []);
+    assert.equal(condition(expired, 'CredentialsReady')?.reason, 'Offboarded');
+    assert.equal(await kvMetadata(`agents/${namespace}/temp/key`), undefined);
+    await assert.rejects(rootVault().read(`identity/entity/name/agent.${namespace}.temp`));
+    const bindings = await adminKubeConfig()
+      .makeApiClient(k8s.RbacAuthorizationV1Api)
+      .listNamespacedRoleBinding({ namespace });
+    assert.equal(bindings.items.length, 0);
+  });
+
   it('re-creates an agent whose AWS secret is scheduled for deletion', async function () {
     const spec = {
       owner: 'o',

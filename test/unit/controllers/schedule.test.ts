@@ -35,7 +35,7 @@ describe('rotation schedule', function () {
     ['a credential whose rotation was requested', status(), true, 'Requested'],
   ];
   for (const [what, current, requested, expected] of cases) {
-    it(`decides ${String(expected ?? 'nothing')} for ${what}`, function () {
+    it(`decides ${expected ?? 'nothing'} for ${what}`, function () {
       assert.equal(decideRotation(spec, current, requested, now).rotate, expected);
     });
   }
