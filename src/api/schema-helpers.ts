@@ -1,7 +1,7 @@
 /**
  * Small builders for OpenAPI v3 schemas that a CustomResourceDefinition accepts. The schemas
  * written with them are the single source of truth: TypeScript types come from them through
- * TypeBox's `Static`, and `crds/` is generated from them (see scripts/generate-crds.ts).
+ * TypeBox's `Static`, and `crds/` is generated from them (see scripts/generate.ts).
  *
  * CRD schemas must be structural: no `const`, no `patternProperties`, no `$ref`; enums and
  * string maps are therefore written with `Type.Unsafe` in the shape the API server expects.

@@ -1,0 +1,30 @@
+// npm run generate: writes every generated file from its single source.
+// - crds/*.yaml and the chart's crds/ from the TypeBox schemas in src/api;
+// - deploy/agent-identity-operator.yaml from the Helm chart (default values);
+// - deploy/argocd/argocd-cm-health.yaml from the Lua health scripts.
+// Unit and integration tests fail when any of them is out of date.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderCrdFiles } from '../src/api/crd-files.js';
+import { renderArgoCdHealthPatch } from './generated/argocd.js';
+import { renderDeployManifest } from './generated/deploy.js';
+import { repoRoot } from './local-env/versions.js';
+import { ensureTools } from './local-env/index.js';
+
+for (const { fileName, text } of renderCrdFiles()) {
+  for (const dir of ['crds', join('charts', 'agent-identity-operator', 'crds')]) {
+    writeFileSync(join(repoRoot, dir, fileName), text);
+    console.log(`wrote ${dir}/${fileName}`);
+  }
+}
+writeFileSync(
+  join(repoRoot, 'deploy', 'argocd', 'argocd-cm-health.yaml'),
+  renderArgoCdHealthPatch(),
+);
+console.log('wrote deploy/argocd/argocd-cm-health.yaml');
+const tools = await ensureTools();
+writeFileSync(
+  join(repoRoot, 'deploy', 'agent-identity-operator.yaml'),
+  await renderDeployManifest(join(tools.binDir, 'helm')),
+);
+console.log('wrote deploy/agent-identity-operator.yaml');
