@@ -1,0 +1,22 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderCrdFiles } from '../../src/api/crd-files.js';
+import { renderArgoCdHealthPatch } from '../../scripts/generated/argocd.js';
+import { repoRoot } from '../../scripts/local-env/versions.js';
+
+const read = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
+
+describe('generated files (run `npm run generate` after changing their source)', function () {
+  it("keep the chart's crds/ identical to the top-level crds/", function () {
+    for (const { fileName, text } of renderCrdFiles()) {
+      assert.equal(read(`charts/agent-identity-operator/crds/${fileName}`), text, fileName);
+    }
+  });
+
+  it('keep the Argo CD health patch in step with the Lua scripts, in deploy/ and in the GitOps example', function () {
+    const expected = renderArgoCdHealthPatch();
+    assert.equal(read('deploy/argocd/argocd-cm-health.yaml'), expected);
+    assert.equal(read('examples/gitops/platform/argocd-cm-health.yaml'), expected);
+  });
+});
