@@ -126,6 +126,23 @@ export const PHASES = [
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
+/** What an agent normally does, learned over its policies' learning window. */
+const BaselineSchema = Type.Object({
+  learningSince: Type.Optional(Timestamp()),
+  /** Minutes with observations so far. */
+  minutes: Type.Optional(Type.Integer({ minimum: 0 })),
+  rateMean: Type.Optional(Type.Number({ minimum: 0 })),
+  rateVariance: Type.Optional(Type.Number({ minimum: 0 })),
+  errorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  denyRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  verbs: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 })),
+  resources: Type.Optional(Type.Array(Type.String({ maxLength: 320 }), { maxItems: 64 })),
+  namespaces: Type.Optional(Type.Array(Type.String({ maxLength: 63 }), { maxItems: 64 })),
+  hours: Type.Optional(Type.Array(Type.Integer({ minimum: 0, maximum: 23 }), { maxItems: 24 })),
+  secretPaths: Type.Optional(Type.Array(Type.String({ maxLength: 512 }), { maxItems: 64 })),
+});
+export type Baseline = Static<typeof BaselineSchema>;
+
 const CredentialStatusSchema = Type.Object({
   name: Type.String({ maxLength: 63 }),
   currentVersion: Type.Optional(
@@ -177,8 +194,15 @@ export const AgentIdentityStatusSchema = Type.Object({
   behavior: Type.Optional(
     Type.Object({
       baselineReady: Type.Optional(Type.Boolean()),
+      /** Requests per minute in the last scored window. */
       requestRate: Type.Optional(Type.Number({ minimum: 0 })),
       riskScore: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+      evaluatedAt: Type.Optional(Timestamp()),
+      /** The strongest evidence behind the risk score, in words. */
+      evidence: Type.Optional(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 8 })),
+      /** Alert, Restrict or Quarantine while the risk is at or above that threshold. */
+      response: Type.Optional(StringEnum(['None', 'Alert', 'Restrict', 'Quarantine'])),
+      baseline: Type.Optional(BaselineSchema),
     }),
   ),
   reviewDueAt: Type.Optional(Timestamp()),
@@ -190,6 +214,8 @@ export const AgentIdentityStatusSchema = Type.Object({
       evidence: Type.Optional(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 32 })),
       releasedBy: Type.Optional(Type.String({ maxLength: 253 })),
       releasedAt: Type.Optional(Timestamp()),
+      /** The release annotation value acted on, so one release lifts one quarantine. */
+      handledRelease: Type.Optional(Type.String({ maxLength: 253 })),
     }),
   ),
 });

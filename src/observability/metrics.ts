@@ -60,6 +60,54 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly authzDecisions = new Counter({
+    name: 'aio_authz_decisions_total',
+    help: 'Authorization webhook answers for agent requests (deny or no-opinion).',
+    labelNames: ['decision'] as const,
+    registers: [this.registry],
+  });
+
+  readonly auditEvents = new Counter({
+    name: 'aio_audit_events_total',
+    help: 'Audit events received; kept are those of agent ServiceAccounts.',
+    labelNames: ['kept'] as const,
+    registers: [this.registry],
+  });
+
+  readonly vaultAuditEntries = new Counter({
+    name: 'aio_vault_audit_entries_total',
+    help: 'Vault audit entries received; kept are those of agent entities.',
+    labelNames: ['kept'] as const,
+    registers: [this.registry],
+  });
+
+  readonly autonomyDecisions = new Counter({
+    name: 'aio_autonomy_decisions_total',
+    help: 'Answers of the decision API.',
+    labelNames: ['decision'] as const,
+    registers: [this.registry],
+  });
+
+  readonly riskResponses = new Counter({
+    name: 'aio_risk_responses_total',
+    help: 'Responses to risky behaviour, by level (Alert, Restrict, Quarantine).',
+    labelNames: ['level'] as const,
+    registers: [this.registry],
+  });
+
+  readonly quarantined = new Gauge({
+    name: 'aio_quarantined_agents',
+    help: 'Agents currently quarantined.',
+    registers: [this.registry],
+  });
+
+  readonly riskScore = new Histogram({
+    name: 'aio_risk_score',
+    help: 'Risk scores of evaluated windows.',
+    buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }

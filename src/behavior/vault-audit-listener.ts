@@ -1,0 +1,53 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { AgentIndex } from './agent-index.js';
+import type { BehaviorEngine } from './engine.js';
+import { fromVaultAudit, type VaultAuditEntry } from './sources.js';
+
+const MAX_LINE = 1024 * 1024;
+
+/**
+ * Receives Vault / OpenBao's socket audit device (JSON lines over TCP). The device has no TLS
+ * or authentication of its own, so connections are accepted only from the listed source
+ * addresses (loopback by default; in a cluster, Vault's pod addresses, with a NetworkPolicy).
+ * Vault HMACs secret values in audit entries; the engine keeps only paths and operations.
+ */
+export async function startVaultAuditListener(
+  address: { host: string; port: number },
+  allowedSources: ReadonlySet<string>,
+  deps: { engine: BehaviorEngine; index: AgentIndex; metrics: Metrics; logger: Logger },
+): Promise<{ server: Server; port: number }> {
+  const handle = (socket: Socket): void => {
+    const remote = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (!allowedSources.has(remote)) {
+      deps.logger.warn('refused a Vault audit connection from an address not allowed', { remote });
+      socket.destroy();
+      return;
+    }
+    const lines = createInterface({ input: socket, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      if (line.length > MAX_LINE) return;
+      let entry: VaultAuditEntry;
+      try {
+        entry = JSON.parse(line) as VaultAuditEntry;
+      } catch {
+        return;
+      }
+      const observation = fromVaultAudit(entry, deps.index);
+      deps.metrics.vaultAuditEntries.inc({ kept: observation ? 'true' : 'false' });
+      if (observation) deps.engine.observe(observation);
+    });
+    socket.on('error', () => undefined);
+  };
+  const server = createServer(handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      resolve();
+    });
+  });
+  const bound = server.address();
+  return { server, port: typeof bound === 'object' && bound ? bound.port : address.port };
+}
