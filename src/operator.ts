@@ -6,7 +6,10 @@ import type { OperatorConfig } from './config/config.js';
 import { OWNER_INDEX, type ChildCaches } from './controllers/agent-identity/children.js';
 import { owningIdentityUid } from './controllers/agent-identity/metadata.js';
 import { referencedPolicyKeys } from './controllers/agent-identity/policies.js';
+import { BehaviorRuntime } from './behavior-runtime.js';
 import { BackendSteps } from './controllers/agent-identity/backends.js';
+import { ChildSync } from './controllers/agent-identity/children.js';
+import { childNames } from './controllers/agent-identity/names.js';
 import { CredentialManager } from './controllers/agent-identity/credentials/manager.js';
 import { AgentIdentityReconciler } from './controllers/agent-identity/reconciler.js';
 import { createBackends } from './backends.js';
@@ -38,6 +41,8 @@ export class Operator {
   private started = false;
   private stopBackends: () => void = () => undefined;
   private phaseTimer: NodeJS.Timeout | undefined;
+  private behavior: BehaviorRuntime | undefined;
+  webhookPort = 0;
   private stopping = false;
   httpPort = 0;
 
@@ -99,6 +104,7 @@ export class Operator {
     clearInterval(this.phaseTimer);
     await Promise.all(this.controllers.map(async (c) => c.stop()));
     await Promise.all(this.informers.map(async (i) => i.stop()));
+    await this.behavior?.stop();
     this.stopBackends();
     await this.elector?.release();
     await this.server?.close();
@@ -113,6 +119,7 @@ export class Operator {
       counts.set(phase, (counts.get(phase) ?? 0) + 1);
     }
     for (const [phase, count] of counts) this.metrics.identities.set({ phase }, count);
+    this.metrics.quarantined.set(counts.get('Quarantined') ?? 0);
   }
 
   private isLeading(): boolean {
@@ -186,6 +193,7 @@ export class Operator {
         events,
         allowedClusterRoles: this.config.allowedClusterRoles,
         dns: this.config.dns,
+        onRelease: async (identity, by) => behavior.onRelease(identity, by),
       }),
       logger: this.logger,
       metrics: this.metrics,
@@ -205,14 +213,40 @@ export class Operator {
     });
     this.controllers.push(identityController, policyController);
 
-    identities.onChange((_event, identity) => {
+    const containment = new ChildSync(this.api, children);
+    const behavior = new BehaviorRuntime({
+      config: this.config.behavior,
+      allowedClusterRoles: this.config.allowedClusterRoles,
+      api: this.api,
+      logger: this.logger,
+      metrics: this.metrics,
+      events,
+      identities,
+      policies,
+      contain: async (identity) => {
+        await Promise.all([
+          backends.vaultAccess?.disable(identity),
+          containment.contain(identity, childNames(identity)),
+        ]);
+      },
+      requeue: (key) => {
+        identityController.enqueue(key);
+      },
+    });
+    this.behavior = behavior;
+
+    identities.onChange((event, identity) => {
       identityController.enqueue(objectKey(identity));
+      if (event === 'delete') behavior.forget(objectKey(identity));
+      else behavior.refresh(identity);
     });
     policies.onChange((_event, policy) => {
       const key = objectKey(policy);
       policyController.enqueue(key);
       for (const identityKey of identities.keysByIndex(POLICY_INDEX, key)) {
         identityController.enqueue(identityKey);
+        const identity = identities.getByKey(identityKey);
+        if (identity) behavior.refresh(identity);
       }
     });
     // A child's owner is remembered, so a change that removes the owner reference (or the
@@ -234,6 +268,9 @@ export class Operator {
 
     await Promise.all(this.informers.map(async (informer) => informer.start()));
     if (this.stopping) return;
+    for (const identity of identities.list()) behavior.refresh(identity);
+    await behavior.start();
+    this.webhookPort = behavior.webhookPort;
     this.phaseTimer = setInterval(() => {
       this.countPhases(identities.list());
     }, 15_000);

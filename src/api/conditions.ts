@@ -10,6 +10,7 @@ export const ConditionType = {
   Suspended: 'Suspended',
   ReviewOverdue: 'ReviewOverdue',
   Quarantined: 'Quarantined',
+  RiskAlert: 'RiskAlert',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -45,6 +46,12 @@ export const Reason = {
   Offboarded: 'Offboarded',
   OffboardingBlocked: 'OffboardingBlocked',
   NameConflict: 'NameConflict',
+  Quarantined: 'Quarantined',
+  NotQuarantined: 'NotQuarantined',
+  Released: 'Released',
+  RiskNormal: 'RiskNormal',
+  Alert: 'Alert',
+  Restrict: 'Restrict',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

@@ -6,6 +6,9 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 /** The one field manager for every server-side apply the operator performs. */
 export const FIELD_MANAGER = 'agent-identity-operator';
 
+/** The field manager of status.behavior and status.quarantine (written by the behaviour side). */
+export const BEHAVIOR_FIELD_MANAGER = 'agent-identity-operator-behavior';
+
 /** Holds an AgentIdentity until its credentials and bindings are cleaned up. */
 export const FINALIZER = `${GROUP}/cleanup`;
 

@@ -29,6 +29,22 @@ export interface OperatorConfig {
   aws: AwsConfig | undefined;
   /** Scheduled rotations started per second at most, across all agents. */
   rotationsPerSecond: number;
+  behavior: BehaviorConfig;
+}
+
+export interface BehaviorConfig {
+  /** HTTPS endpoint for the authorization and audit webhooks and the decision API. */
+  webhook:
+    | { host: string; port: number; certFile: string; keyFile: string; clientCaFile: string }
+    | undefined;
+  /** TCP endpoint for the Vault / OpenBao socket audit device, and who may connect. */
+  vaultAudit: { host: string; port: number; allowedSources: ReadonlySet<string> } | undefined;
+  bucketMs: number;
+  spanMs: number;
+  evaluateEveryMs: number;
+  statusIntervalMs: number;
+  /** Learning window of agents whose policies set none. */
+  defaultLearningWindowMs: number;
 }
 
 export interface VaultConfig {
@@ -405,6 +421,91 @@ function program(): Command {
           .default(20)
           .argParser(parsePositiveInt),
       )
+      .addOption(
+        option(
+          '--webhook-address <host:port>',
+          'HTTPS address of the authorization and audit webhooks and the decision API',
+          'AIO_WEBHOOK_ADDRESS',
+        ).argParser(parseAddress),
+      )
+      .addOption(
+        option(
+          '--webhook-cert-file <path>',
+          'serving certificate (PEM) of the webhook endpoint',
+          'AIO_WEBHOOK_CERT_FILE',
+        ),
+      )
+      .addOption(
+        option(
+          '--webhook-key-file <path>',
+          'private key (PEM) of the webhook endpoint',
+          'AIO_WEBHOOK_KEY_FILE',
+        ),
+      )
+      .addOption(
+        option(
+          '--webhook-client-ca-file <path>',
+          'CA of the client certificate the API server presents to the webhooks',
+          'AIO_WEBHOOK_CLIENT_CA_FILE',
+        ),
+      )
+      .addOption(
+        option(
+          '--vault-audit-address <host:port>',
+          'TCP address for the Vault socket audit device',
+          'AIO_VAULT_AUDIT_ADDRESS',
+        ).argParser(parseAddress),
+      )
+      .addOption(
+        option(
+          '--vault-audit-allowed-sources <ips>',
+          'addresses allowed to send Vault audit entries',
+          'AIO_VAULT_AUDIT_ALLOWED_SOURCES',
+        )
+          .default(['127.0.0.1', '::1'], '127.0.0.1,::1')
+          .argParser(parseList),
+      )
+      .addOption(
+        option(
+          '--behavior-bucket <duration>',
+          'size of a baseline learning bucket',
+          'AIO_BEHAVIOR_BUCKET',
+        )
+          .default(60_000, '1m')
+          .argParser(parseDuration),
+      )
+      .addOption(
+        option('--behavior-window <duration>', 'span of the scored window', 'AIO_BEHAVIOR_WINDOW')
+          .default(300_000, '5m')
+          .argParser(parseDuration),
+      )
+      .addOption(
+        option(
+          '--behavior-evaluate-every <duration>',
+          'how often agents with new activity are scored',
+          'AIO_BEHAVIOR_EVALUATE_EVERY',
+        )
+          .default(250, '250ms')
+          .argParser(parseRetryPeriod),
+      )
+      .addOption(
+        option(
+          '--behavior-status-interval <duration>',
+          'how often risk and baseline are written to status',
+          'AIO_BEHAVIOR_STATUS_INTERVAL',
+        )
+          .default(60_000, '1m')
+          .argParser(parseDuration),
+      )
+      .addOption(
+        option(
+          '--behavior-learning-window <duration>',
+          'learning window when no policy sets one',
+          'AIO_BEHAVIOR_LEARNING_WINDOW',
+        )
+          .default(86_400_000, '24h')
+          .argParser(parseDuration),
+      )
       .exitOverride()
       // Errors are thrown to the caller, which prints them once; help still goes to stdout.
       .configureOutput({
@@ -454,6 +555,50 @@ interface RawOptions {
   awsSecretPrefix: string;
   awsWritesPerSecond: number;
   rotationsPerSecond: number;
+  webhookAddress?: { host: string; port: number };
+  webhookCertFile?: string;
+  webhookKeyFile?: string;
+  webhookClientCaFile?: string;
+  vaultAuditAddress?: { host: string; port: number };
+  vaultAuditAllowedSources: string[];
+  behaviorBucket: number;
+  behaviorWindow: number;
+  behaviorEvaluateEvery: number;
+  behaviorStatusInterval: number;
+  behaviorLearningWindow: number;
+}
+
+function behaviorConfig(raw: RawOptions): BehaviorConfig {
+  let webhook: BehaviorConfig['webhook'];
+  if (raw.webhookAddress) {
+    if (!raw.webhookCertFile || !raw.webhookKeyFile || !raw.webhookClientCaFile) {
+      throw new InvalidArgumentError(
+        '--webhook-address needs --webhook-cert-file, --webhook-key-file and --webhook-client-ca-file (the webhooks are served over TLS only)',
+      );
+    }
+    webhook = {
+      ...raw.webhookAddress,
+      certFile: raw.webhookCertFile,
+      keyFile: raw.webhookKeyFile,
+      clientCaFile: raw.webhookClientCaFile,
+    };
+  }
+  if (raw.behaviorBucket < 1000 || raw.behaviorWindow < raw.behaviorBucket) {
+    throw new InvalidArgumentError(
+      '--behavior-bucket must be at least 1s and --behavior-window at least one bucket',
+    );
+  }
+  return {
+    webhook,
+    vaultAudit: raw.vaultAuditAddress
+      ? { ...raw.vaultAuditAddress, allowedSources: new Set(raw.vaultAuditAllowedSources) }
+      : undefined,
+    bucketMs: raw.behaviorBucket,
+    spanMs: raw.behaviorWindow,
+    evaluateEveryMs: raw.behaviorEvaluateEvery,
+    statusIntervalMs: raw.behaviorStatusInterval,
+    defaultLearningWindowMs: raw.behaviorLearningWindow,
+  };
 }
 
 function vaultConfig(raw: RawOptions): VaultConfig | undefined {
@@ -540,5 +685,6 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         }
       : undefined,
     rotationsPerSecond: raw.rotationsPerSecond,
+    behavior: behaviorConfig(raw),
   };
 }

@@ -105,12 +105,15 @@ export class KubeApi {
     return this.request<T>('POST', path, { body });
   }
 
-  /** Server-side apply with the operator's one field manager. */
-  async apply<T>(path: string, body: unknown, force = true): Promise<T> {
+  /**
+   * Server-side apply with the operator's field manager. Behaviour status (risk, quarantine)
+   * is written under its own manager so the reconciler's status writes never touch it.
+   */
+  async apply<T>(path: string, body: unknown, fieldManager: string = FIELD_MANAGER): Promise<T> {
     return this.request<T>('PATCH', path, {
       body,
       contentType: 'application/apply-patch+yaml',
-      query: { fieldManager: FIELD_MANAGER, force },
+      query: { fieldManager, force: true },
     });
   }
 

@@ -7,7 +7,7 @@ import {
   mergeConditions,
   ownConditions,
 } from '../../api/conditions.js';
-import { API_VERSION, FINALIZER } from '../../api/constants.js';
+import { ANNOTATIONS, API_VERSION, FINALIZER } from '../../api/constants.js';
 import type { AgentIdentity, AgentPolicy } from '../../api/resources.js';
 import { AGENT_IDENTITY } from '../../api/resources.js';
 import type { ReconcileResult, Reconciler } from '../../runtime/controller.js';
@@ -37,6 +37,8 @@ export interface AgentIdentityReconcilerOptions {
   events: EventRecorder;
   allowedClusterRoles: ReadonlySet<string>;
   dns: DnsTarget;
+  /** Lifts a quarantine a person asked to release (behaviour side). */
+  onRelease?: (identity: AgentIdentity, requestedBy: string) => Promise<void>;
   now?: () => Date;
 }
 
@@ -74,11 +76,14 @@ export class AgentIdentityReconciler implements Reconciler {
     const policies = resolvePolicies(identity, (ns, name) => this.options.policies.get(ns, name));
     const lifecycle = decideLifecycle(identity, now);
     const contained = lifecycle.containment !== 'None';
+    await this.handleRelease(identity, lifecycle, log);
+    // A Restrict response removes elevated bindings: only the agent's own Role stays bound.
+    const restricted = identity.status?.behavior?.response === 'Restrict';
     const rbac = planRbac(
       identity,
       names,
       policies.found,
-      this.options.allowedClusterRoles,
+      restricted ? new Set<string>() : this.options.allowedClusterRoles,
       contained,
     );
     const network = planNetwork(identity, names, policies.found, this.options.dns, contained);
@@ -117,6 +122,19 @@ export class AgentIdentityReconciler implements Reconciler {
 
     throwIfFailed(outcome, backends);
     return nextRequeue(lifecycle, backends, now.getTime());
+  }
+
+  /** A person asked to lift the quarantine (annotation naming who): hand it to the behaviour side. */
+  private async handleRelease(
+    identity: AgentIdentity,
+    lifecycle: LifecycleDecision,
+    log: Logger,
+  ): Promise<void> {
+    const request = identity.metadata.annotations?.[ANNOTATIONS.releaseQuarantine];
+    if (lifecycle.containment !== 'Quarantined' || !request || !this.options.onRelease) return;
+    if (request === identity.status?.quarantine?.handledRelease) return;
+    await this.options.onRelease(identity, request);
+    log.info('quarantine release requested', { by: request.slice(0, 200) });
   }
 
   private async ensureFinalizer(identity: AgentIdentity): Promise<AgentIdentity> {
@@ -171,8 +189,9 @@ export class AgentIdentityReconciler implements Reconciler {
     log: Logger,
   ): Promise<void> {
     const generation = identity.metadata.generation ?? 0;
+    const { behavior: _behavior, quarantine: _quarantine, ...reconciled } = identity.status ?? {};
     const status: AgentIdentityStatus = {
-      ...identity.status,
+      ...reconciled,
       phase: 'Terminating',
       conditions: mergeConditions(
         identity.status?.conditions,
@@ -201,7 +220,8 @@ export class AgentIdentityReconciler implements Reconciler {
   ): Promise<void> {
     // Fields set to undefined are dropped as the API server would drop them.
     const clean = JSON.parse(JSON.stringify(status)) as AgentIdentityStatus;
-    const current = { ...identity.status, conditions: ownConditions(identity.status?.conditions) };
+    const { behavior: _behavior, quarantine: _quarantine, ...reconciled } = identity.status ?? {};
+    const current = { ...reconciled, conditions: ownConditions(identity.status?.conditions) };
     if (isDeepStrictEqual(JSON.parse(JSON.stringify(current)), clean)) return;
     try {
       const updated = await this.options.api.apply<AgentIdentity>(

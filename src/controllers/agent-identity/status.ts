@@ -231,10 +231,15 @@ function readyCondition(parts: DesiredCondition[], lifecycle: LifecycleDecision)
     };
   }
   if (lifecycle.containment !== 'None') {
+    const reasons = {
+      Expired: Reason.Expired,
+      Suspended: Reason.Suspended,
+      Quarantined: Reason.Quarantined,
+    };
     return {
       type: ConditionType.Ready,
       status: 'False',
-      reason: lifecycle.containment === 'Expired' ? Reason.Expired : Reason.Suspended,
+      reason: reasons[lifecycle.containment],
       message: `the agent is ${lifecycle.containment.toLowerCase()}`,
     };
   }
@@ -247,14 +252,70 @@ function readyCondition(parts: DesiredCondition[], lifecycle: LifecycleDecision)
 }
 
 function phaseOf(ready: DesiredCondition, lifecycle: LifecycleDecision): Phase {
-  if (lifecycle.containment === 'Expired') return 'Expired';
-  if (lifecycle.containment === 'Suspended') return 'Suspended';
+  if (lifecycle.containment !== 'None') return lifecycle.containment;
   return ready.status === 'True' ? 'Active' : 'Pending';
 }
 
+/** Quarantined: whether a quarantine is in force, since when and why (status.quarantine). */
+function quarantineCondition(
+  identity: AgentIdentity,
+  lifecycle: LifecycleDecision,
+): DesiredCondition {
+  const quarantine = identity.status?.quarantine;
+  if (lifecycle.containment === 'Quarantined') {
+    return {
+      type: ConditionType.Quarantined,
+      status: 'True',
+      reason: Reason.Quarantined,
+      message: `since ${quarantine?.since ?? '?'}: ${quarantine?.reason ?? 'risk threshold crossed'}; released only by the agentidentity.io/release-quarantine annotation`,
+    };
+  }
+  if (quarantine?.releasedAt) {
+    return {
+      type: ConditionType.Quarantined,
+      status: 'False',
+      reason: Reason.Released,
+      message: `released by ${quarantine.releasedBy ?? '?'} at ${quarantine.releasedAt}`,
+    };
+  }
+  return {
+    type: ConditionType.Quarantined,
+    status: 'False',
+    reason: Reason.NotQuarantined,
+    message: 'never quarantined',
+  };
+}
+
+/** RiskAlert: the behaviour engine's current response, with the strongest evidence. */
+function riskCondition(identity: AgentIdentity): DesiredCondition {
+  const behavior = identity.status?.behavior;
+  const level = behavior?.response ?? 'None';
+  if (level === 'Alert' || level === 'Restrict') {
+    return {
+      type: ConditionType.RiskAlert,
+      status: 'True',
+      reason: level === 'Alert' ? Reason.Alert : Reason.Restrict,
+      message:
+        `risk ${String(behavior?.riskScore ?? '?')}: ${(behavior?.evidence ?? []).join('; ')}`.slice(
+          0,
+          1024,
+        ),
+    };
+  }
+  return {
+    type: ConditionType.RiskAlert,
+    status: 'False',
+    reason: Reason.RiskNormal,
+    message: behavior?.baselineReady
+      ? 'behaviour is within its baseline'
+      : 'the baseline is still being learned',
+  };
+}
+
 /**
- * The status the identity should have after this reconcile. Fields owned by other parts of
- * the operator (credentials, behaviour, quarantine) are carried over unchanged.
+ * The status the identity should have after this reconcile. Credentials are carried over
+ * when not reconciled; `behavior` and `quarantine` belong to the behaviour side (its own
+ * field manager) and are left out, so this write never touches them.
  */
 export function buildStatus(inputs: StatusInputs): AgentIdentityStatus {
   const { identity, names, rbac, network, outcome, lifecycle, backends, now } = inputs;
@@ -267,10 +328,17 @@ export function buildStatus(inputs: StatusInputs): AgentIdentityStatus {
   const ready = readyCondition(parts, lifecycle);
   const generation = identity.metadata.generation ?? 0;
   const previous = identity.status ?? {};
-  const decided = [ready, ...parts, suspendedCondition(lifecycle)];
+  const decided = [
+    ready,
+    ...parts,
+    suspendedCondition(lifecycle),
+    quarantineCondition(identity, lifecycle),
+    riskCondition(identity),
+  ];
+  const { behavior: _behavior, quarantine: _quarantine, ...ours } = previous;
 
   return {
-    ...previous,
+    ...ours,
     phase: phaseOf(ready, lifecycle),
     observedGeneration: generation,
     // Only the operator's own conditions: others' stay theirs under server-side apply.
