@@ -76,6 +76,11 @@ export class ManagedProcess {
     clearTimeout(timer);
   }
 
+  /** Sends a signal to the process (SIGHUP to make a server reload its configuration). */
+  signal(signal: NodeJS.Signals): void {
+    if (this.child?.pid && this.running) process.kill(this.child.pid, signal);
+  }
+
   /** Kills the process group at once, as a crash would. */
   async kill(): Promise<void> {
     const child = this.child;

@@ -47,6 +47,16 @@ const decisionSchema = {
   },
 } as const;
 
+/** The decision API speaks JSON only; anything else is refused before it is parsed. */
+function requireJson(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    void reply.code(415).send({ error: 'send the request as application/json' });
+    return;
+  }
+  done();
+}
+
 /** Only a client certificate signed by the configured CA may call the API server's webhooks. */
 function requireClientCertificate(
   request: FastifyRequest,
@@ -54,7 +64,9 @@ function requireClientCertificate(
   done: () => void,
 ): void {
   const socket = request.raw.socket as TLSSocket;
-  if (!socket.authorized) {
+  // A verified handshake, and a certificate actually presented on this connection.
+  const presented = Object.keys(socket.getPeerCertificate()).length > 0;
+  if (!socket.authorized || !presented) {
     void reply.code(401).send({ error: 'a client certificate from the trusted CA is required' });
     return;
   }
@@ -136,42 +148,47 @@ export async function startWebhookServer(
     },
   );
 
-  server.post('/v1/decisions', { schema: { body: decisionSchema } }, async (request, reply) => {
-    const header = request.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-    if (!token)
-      return reply
-        .code(401)
-        .send({ error: 'send the agent ServiceAccount token as a Bearer token' });
-    const review = await deps.reviewToken(token);
-    const sa = review.authenticated ? parseServiceAccountUser(review.username ?? '') : undefined;
-    if (!review.authenticated) return reply.code(401).send({ error: 'the token was not accepted' });
-    const agent = sa ? deps.index.byServiceAccountName(sa.namespace, sa.name) : undefined;
-    const body = request.body as DecisionRequest & { agent?: string };
-    if (!agent) return reply.code(403).send({ error: 'the caller is not an agent identity' });
-    if (body.agent !== undefined && body.agent !== agent) {
-      return reply.code(403).send({ error: 'an agent may ask only for itself' });
-    }
-    const state = deps.agentState(agent);
-    const snapshot = deps.engine.snapshot(agent);
-    if (!state || !snapshot)
-      return reply.code(403).send({ error: 'the caller is not an agent identity' });
-    const decision = decide(body, state.autonomy, {
-      contained: state.contained,
-      level: snapshot.level,
-      risk: snapshot.assessment.risk,
-    });
-    deps.engine.observe({
-      agent,
-      at: Date.now(),
-      source: 'decision',
-      verb: body.action,
-      resource: body.resource ?? body.action,
-      outcome: decision.decision === 'deny' ? 'denied' : 'ok',
-    });
-    deps.metrics.autonomyDecisions.inc({ decision: decision.decision });
-    return { agent, ...decision };
-  });
+  server.post(
+    '/v1/decisions',
+    { schema: { body: decisionSchema }, onRequest: requireJson },
+    async (request, reply) => {
+      const header = request.headers.authorization ?? '';
+      const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+      if (!token)
+        return reply
+          .code(401)
+          .send({ error: 'send the agent ServiceAccount token as a Bearer token' });
+      const review = await deps.reviewToken(token);
+      const sa = review.authenticated ? parseServiceAccountUser(review.username ?? '') : undefined;
+      if (!review.authenticated)
+        return reply.code(401).send({ error: 'the token was not accepted' });
+      const agent = sa ? deps.index.byServiceAccountName(sa.namespace, sa.name) : undefined;
+      const body = request.body as DecisionRequest & { agent?: string };
+      if (!agent) return reply.code(403).send({ error: 'the caller is not an agent identity' });
+      if (body.agent !== undefined && body.agent !== agent) {
+        return reply.code(403).send({ error: 'an agent may ask only for itself' });
+      }
+      const state = deps.agentState(agent);
+      const snapshot = deps.engine.snapshot(agent);
+      if (!state || !snapshot)
+        return reply.code(403).send({ error: 'the caller is not an agent identity' });
+      const decision = decide(body, state.autonomy, {
+        contained: state.contained,
+        level: snapshot.level,
+        risk: snapshot.assessment.risk,
+      });
+      deps.engine.observe({
+        agent,
+        at: Date.now(),
+        source: 'decision',
+        verb: body.action,
+        resource: body.resource ?? body.action,
+        outcome: decision.decision === 'deny' ? 'denied' : 'ok',
+      });
+      deps.metrics.autonomyDecisions.inc({ decision: decision.decision });
+      return { agent, ...decision };
+    },
+  );
 
   // Malformed, oversized or wrongly typed input gets its 4xx with fastify's message (which
   // names the problem, never echoes the body); anything else is a 500 without detail.
