@@ -67,6 +67,7 @@ export async function createBackends(
       kvPrefix: vault.kvPrefix,
       tokenTtl: vault.agentTokenTtl,
       tokenMaxTtl: vault.agentTokenMaxTtl,
+      pathPrefixes: vault.pathPrefixes,
     });
     if (vault.configureAuth) {
       const target = clusterTarget(

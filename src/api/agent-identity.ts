@@ -158,6 +158,8 @@ const CredentialStatusSchema = Type.Object({
       awsSecretsManager: Type.Optional(Type.String({ maxLength: 64 })),
     }),
   ),
+  /** The rotation request (annotation value, or its hash) this credential acted on last. */
+  handledRequest: Type.Optional(Type.String({ maxLength: 253 })),
   /** Why the current version was written. */
   lastWriteReason: Type.Optional(
     StringEnum(['Initial', 'Scheduled', 'Requested', 'Repaired', 'Adopted']),
@@ -165,6 +167,8 @@ const CredentialStatusSchema = Type.Object({
   /** The version whose rollout was last triggered on the rolloutRestartTargets. */
   restartedVersion: Type.Optional(Type.Integer({ minimum: 0 })),
   secretName: Type.Optional(Type.String({ maxLength: 253 })),
+  /** The uid of the Secret copy the operator created (deletes are guarded by it). */
+  secretUid: Type.Optional(Type.String({ maxLength: 64 })),
   /** The version last written to the Kubernetes Secret copy. */
   secretVersion: Type.Optional(Type.Integer({ minimum: 0 })),
 });

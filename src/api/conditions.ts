@@ -46,6 +46,7 @@ export const Reason = {
   Offboarded: 'Offboarded',
   OffboardingBlocked: 'OffboardingBlocked',
   NameConflict: 'NameConflict',
+  PathNotAllowed: 'PathNotAllowed',
   Quarantined: 'Quarantined',
   NotQuarantined: 'NotQuarantined',
   Released: 'Released',

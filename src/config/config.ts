@@ -59,6 +59,8 @@ export interface VaultConfig {
   agentAuthMount: string;
   agentTokenTtl: string;
   agentTokenMaxTtl: string;
+  /** Prefixes AgentPolicy vault.paths may grant; `{namespace}` is the agent's namespace. */
+  pathPrefixes: string[];
   /** How the operator points the agents' auth mount at this cluster; absent: leave it alone. */
   configureAuth:
     | {
@@ -355,6 +357,18 @@ function program(): Command {
       )
       .addOption(
         option(
+          '--vault-path-prefixes <prefixes>',
+          'comma-separated prefixes AgentPolicy vault.paths may grant ({mount}, {namespace} are replaced)',
+          'AIO_VAULT_PATH_PREFIXES',
+        )
+          .default(
+            ['{mount}/data/{namespace}/', '{mount}/metadata/{namespace}/'],
+            '{mount}/data/{namespace}/,{mount}/metadata/{namespace}/',
+          )
+          .argParser(parseList),
+      )
+      .addOption(
+        option(
           '--no-vault-configure-auth',
           "do not configure the agents' Kubernetes auth mount",
           'AIO_VAULT_NO_CONFIGURE_AUTH',
@@ -545,6 +559,7 @@ interface RawOptions {
   vaultAgentAuthMount: string;
   vaultAgentTokenTtl: string;
   vaultAgentTokenMaxTtl: string;
+  vaultPathPrefixes: string[];
   vaultConfigureAuth: boolean;
   vaultKubernetesHost?: string;
   vaultKubernetesCaFile?: string;
@@ -631,6 +646,7 @@ function vaultConfig(raw: RawOptions): VaultConfig | undefined {
     agentAuthMount: raw.vaultAgentAuthMount,
     agentTokenTtl: raw.vaultAgentTokenTtl,
     agentTokenMaxTtl: raw.vaultAgentTokenMaxTtl,
+    pathPrefixes: raw.vaultPathPrefixes.map((p) => p.replaceAll('{mount}', raw.vaultKvMount)),
     configureAuth: raw.vaultConfigureAuth
       ? {
           kubernetesHost: raw.vaultKubernetesHost,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { createAgentWebhookFiles } from '../../scripts/local-env/agent-webhooks.js';
 import { freePort } from '../../scripts/local-env/ports.js';
-import { kubernetesLogin, readStatusWith, rootVault, serviceAccountToken } from './backends.js';
+import { kubernetesLogin, readStatusWith, serviceAccountToken } from './backends.js';
 import { env } from './fixture.js';
 import {
   adminKubeConfig,

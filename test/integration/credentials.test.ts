@@ -253,7 +253,7 @@ describe('credential lifecycle', function () {
 
   it('lets the agent log in to OpenBao and read only its own credential, and stops it when suspended', async function () {
     await createPolicy(namespace, 'shared-reader', {
-      vault: { paths: [{ path: 'secret/data/shared/*', capabilities: ['read'] }] },
+      vault: { paths: [{ path: `secret/data/${namespace}/shared/*`, capabilities: ['read'] }] },
     });
     for (const name of ['alice', 'bob']) {
       await createIdentity(namespace, name, {
@@ -304,6 +304,90 @@ describe('credential lifecycle', function () {
     const again = await kubernetesLogin(role, await serviceAccountToken(namespace, 'agent-alice'));
     assert.ok(again.token);
     assert.equal(await readStatusWith(again.token, `agents/${namespace}/alice/key`), 200);
+  });
+
+  it('grants only Vault paths inside the allowed prefixes, and says which it left out', async function () {
+    await createPolicy(namespace, 'greedy-vault', {
+      vault: {
+        paths: [
+          { path: `secret/data/${namespace}/team/*`, capabilities: ['read'] },
+          { path: 'sys/policies/acl/*', capabilities: ['update'] },
+          { path: 'secret/data/agents/+/+/*', capabilities: ['read'] },
+        ],
+      },
+    });
+    await createIdentity(namespace, 'climber', {
+      owner: 'o',
+      purpose: 'p',
+      policyRefs: [{ name: 'greedy-vault' }],
+    });
+    const identity = await waitForIdentity(
+      namespace,
+      'climber',
+      'PathNotAllowed',
+      (i) => condition(i, 'VaultReady')?.reason === 'PathNotAllowed',
+    );
+    assert.match(
+      condition(identity, 'VaultReady')?.message ?? '',
+      /sys\/policies\/acl\/\*, secret\/data\/agents\/\+\/\+\/\*/,
+    );
+    const policy = (await rootVault().read(`sys/policies/acl/agent.${namespace}.climber`)) as {
+      data: { policy: string };
+    };
+    assert.match(policy.data.policy, new RegExp(`secret/data/${namespace}/team/\\*`));
+    assert.doesNotMatch(policy.data.policy, /sys\/|agents\/\+/);
+  });
+
+  it('rotates each credential once per request even while another credential keeps failing', async function () {
+    // AWS is not configured for this operator's second store? It is; use a store the
+    // operator lacks by pointing the credential at AWS while AWS is refused below.
+    await createIdentity(namespace, 'half', {
+      owner: 'o',
+      purpose: 'p',
+      credentials: [
+        { name: 'good', rotation: hour },
+        {
+          name: 'bad',
+          store: 'AWSSecretsManager',
+          rotation: hour,
+          kubernetesSecret: { name: 'taken' },
+        },
+      ],
+    });
+    await waitForIdentity(
+      namespace,
+      'half',
+      'both written',
+      (i) => credentialVersion(i, 'good') === 1 && credentialVersion(i, 'bad') === 1,
+    );
+    // A Secret someone else owns now blocks the copy of 'bad' on every rotation.
+    const core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
+    await core.deleteNamespacedSecret({ namespace, name: 'taken' });
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'taken' }, stringData: { value: 'not the agent' } },
+    });
+    await annotate(namespace, 'half', { 'agentidentity.io/rotate': 'once' });
+    await waitForIdentity(
+      namespace,
+      'half',
+      'good rotated',
+      (i) => credentialVersion(i, 'good') === 2,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const after = await getIdentity(namespace, 'half');
+    assert.equal(
+      credentialVersion(after, 'good'),
+      2,
+      'the healthy credential rotated more than once',
+    );
+    assert.equal((await kvMetadata(`agents/${namespace}/half/good`))?.current_version, 2);
+    const secret = await core.readNamespacedSecret({ namespace, name: 'taken' });
+    assert.equal(
+      Buffer.from(secret.data?.value ?? '', 'base64').toString(),
+      'not the agent',
+      'a foreign Secret was overwritten',
+    );
   });
 
   it('offboards on delete: entity, role, policy and secrets go, then the finalizer', async function () {

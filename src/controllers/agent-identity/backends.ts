@@ -8,10 +8,10 @@ import type { VaultAccess } from './vault-access.js';
 export type StepResult<T> =
   | { state: 'skipped' }
   | { state: 'done'; value: T }
-  | { state: 'failed'; error: unknown; message: string };
+  | { state: 'failed'; error: unknown; message: string; conflict?: boolean };
 
 export interface BackendOutcome {
-  vault: StepResult<{ name: string; entityId: string; disabled: boolean }>;
+  vault: StepResult<{ name: string; entityId: string; disabled: boolean; refusedPaths: string[] }>;
   credentials: StepResult<CredentialsOutcome | 'offboarded'>;
 }
 
@@ -19,7 +19,7 @@ export interface BackendOutcome {
 export function safeMessage(error: unknown): string {
   if (
     error instanceof Error &&
-    ['ProviderError', 'NotFoundError', 'ConflictError'].includes(error.name)
+    ['ProviderError', 'NotFoundError', 'ConflictError', 'SecretCopyConflict'].includes(error.name)
   ) {
     return error.message;
   }
@@ -70,6 +70,17 @@ export class BackendSteps {
     const uid = serviceAccount?.metadata?.uid;
     const name = serviceAccount?.metadata?.name;
     if (!uid || !name) return failed(new Error('the ServiceAccount is not in the cache yet'));
+    // Only this identity's own ServiceAccount may be bound in Vault: another agent's (named
+    // in spec.serviceAccount.name) would hand this identity's Vault role and alias over to it.
+    const controller = serviceAccount.metadata?.ownerReferences?.find((r) => r.controller);
+    if (controller?.uid !== identity.metadata.uid) {
+      return {
+        state: 'failed',
+        error: new Error('ServiceAccount not owned'),
+        message: `ServiceAccount ${name} is not this identity's; nothing was bound in Vault`,
+        conflict: true,
+      };
+    }
     try {
       const result = await this.vault.ensure(identity, { name, uid }, policies, disabled);
       return { state: 'done', value: { ...result, disabled } };

@@ -260,7 +260,7 @@ function throwIfFailed(outcome: ChildrenOutcome, backends: BackendOutcome): void
     .map((area) => area.message);
   const causes: unknown[] = failed.map((area) => area.error);
   for (const step of [backends.vault, backends.credentials]) {
-    if (step.state === 'failed') {
+    if (step.state === 'failed' && !step.conflict) {
       messages.push(step.message);
       causes.push(step.error);
     }

@@ -142,7 +142,24 @@ export function vaultCondition(
   }
   if (outcome.state === 'skipped') return undefined;
   if (outcome.state === 'failed') {
-    return { type, status: 'False', reason: Reason.StoreUnavailable, message: outcome.message };
+    return {
+      type,
+      status: 'False',
+      reason: outcome.conflict ? Reason.NameConflict : Reason.StoreUnavailable,
+      message: outcome.message,
+    };
+  }
+  if (outcome.value.refusedPaths.length > 0 && !outcome.value.disabled) {
+    return {
+      type,
+      status: 'False',
+      reason: Reason.PathNotAllowed,
+      message:
+        `vault.paths outside the prefixes the operator allows were left out: ${outcome.value.refusedPaths.join(', ')}`.slice(
+          0,
+          1024,
+        ),
+    };
   }
   if (outcome.value.disabled) {
     return {

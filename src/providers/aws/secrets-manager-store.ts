@@ -12,6 +12,7 @@ import {
   UpdateSecretVersionStageCommand,
   type DescribeSecretCommandOutput,
 } from '@aws-sdk/client-secrets-manager';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { TokenBucket } from '../rate-limiter.js';
 import { sanitize } from '../sanitize.js';
 import {
@@ -79,6 +80,8 @@ export class SecretsManagerStore implements SecretStore {
       region: options.region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       maxAttempts: 3,
+      // A hung endpoint must not hold a worker: every call gives up and is retried later.
+      requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 10_000 }),
     });
     const rate = options.writesPerSecond ?? 40;
     this.writes = new TokenBucket(rate, Math.max(1, Math.floor(rate / 4)));

@@ -1,12 +1,18 @@
+import { createHash } from 'node:crypto';
 import type { CredentialSpec, CredentialStatus } from '../../../api/agent-identity.js';
 import { ANNOTATIONS } from '../../../api/constants.js';
 import type { AgentIdentity } from '../../../api/resources.js';
 import type { EventRecorder } from '../../../runtime/events.js';
-import { isNotFound as isKubeNotFound, type KubeApi } from '../../../runtime/kube-api.js';
+import type { KubeObject } from '../../../api/object-meta.js';
+import {
+  KubeApiError,
+  isNotFound as isKubeNotFound,
+  type KubeApi,
+} from '../../../runtime/kube-api.js';
 import { CORE, resourcePath } from '../../../runtime/paths.js';
 import { reconcileCredential, type CredentialResult, type RotationContext } from './rotation.js';
 import { buildSecretCopy, restartAnnotation, restartHash, secretCopyName } from './secret-copy.js';
-import { bindStores, type CredentialBackends } from './stores.js';
+import { bindStores, type CredentialBackends, type StoreKey } from './stores.js';
 
 export interface CredentialsOutcome {
   statuses: CredentialStatus[];
@@ -36,8 +42,8 @@ export class CredentialManager {
   ) {}
 
   async reconcile(identity: AgentIdentity, now: number): Promise<CredentialsOutcome> {
-    const request = identity.metadata.annotations?.[ANNOTATIONS.rotate];
-    const requested = request !== undefined && request !== identity.status?.handledRotationRequest;
+    const request = requestId(identity.metadata.annotations?.[ANNOTATIONS.rotate]);
+    const handledBefore = identity.status?.handledRotationRequest;
     const previous = new Map((identity.status?.credentials ?? []).map((c) => [c.name, c]));
     const outcome: CredentialsOutcome = {
       statuses: [],
@@ -50,14 +56,18 @@ export class CredentialManager {
 
     const seed = `${identity.metadata.namespace}/${identity.metadata.name}/${identity.metadata.uid ?? ''}`;
     for (const spec of identity.spec.credentials ?? []) {
-      await this.reconcileOne(identity, spec, previous.get(spec.name), outcome, {
+      const before = previous.get(spec.name);
+      // Each credential records the request it acted on, so a request rotates each once,
+      // even when another credential of the agent keeps failing.
+      const handled = before?.handledRequest ?? handledBefore;
+      await this.reconcileOne(identity, spec, before, outcome, {
         seed,
-        rotationRequested: requested,
+        requestId: request !== undefined && request !== handled ? request : undefined,
         now,
         budget: this.rotationBudget,
       });
     }
-    if (requested && outcome.missingStores.length === 0 && outcome.failures.length === 0) {
+    if (request !== undefined && outcome.statuses.every((c) => c.handledRequest === request)) {
       outcome.handledRotationRequest = request;
     }
 
@@ -73,14 +83,16 @@ export class CredentialManager {
   private async reconcileOne(
     identity: AgentIdentity,
     spec: CredentialSpec,
-    before: CredentialStatus | undefined,
+    recorded: CredentialStatus | undefined,
     outcome: CredentialsOutcome,
     ctx: RotationContext,
   ): Promise<void> {
     const { stores, missing } = bindStores(identity, spec, this.backends);
     outcome.missingStores.push(...missing);
     if (stores.length === 0) return;
+    let before = recorded;
     try {
+      before = await this.removeDroppedStores(identity, spec, before);
       const result = await reconcileCredential(spec, stores, before, ctx);
       outcome.statuses.push(await this.deliver(identity, spec, result));
       if (result.rotated) outcome.rotated.push({ name: spec.name, reason: result.rotated });
@@ -89,6 +101,30 @@ export class CredentialManager {
       outcome.failures.push({ name: spec.name, error });
       if (before) outcome.statuses.push(before);
     }
+  }
+
+  /**
+   * A credential moved off a store (Both to Vault, say) is removed from the store it left, so
+   * no valid copy is left behind where nothing rotates it any more.
+   */
+  private async removeDroppedStores(
+    identity: AgentIdentity,
+    spec: CredentialSpec,
+    before: CredentialStatus | undefined,
+  ): Promise<CredentialStatus | undefined> {
+    const wanted = new Set(bindStores(identity, spec, this.backends).stores.map((s) => s.key));
+    const recorded = Object.keys(before?.storeVersions ?? {}) as StoreKey[];
+    const dropped = recorded.filter((key) => !wanted.has(key));
+    if (!before || dropped.length === 0) return before;
+    const all = bindStores(identity, { ...spec, store: 'Both' }, this.backends).stores;
+    for (const bound of all.filter((b) => dropped.includes(b.key)))
+      await bound.store.remove(bound.location);
+    const storeVersions = Object.fromEntries(
+      Object.entries(before.storeVersions ?? {}).filter(
+        ([key]) => !dropped.includes(key as StoreKey),
+      ),
+    );
+    return { ...before, storeVersions };
   }
 
   /** Keeps the Kubernetes Secret copy and the consumers in step with the current version. */
@@ -119,45 +155,86 @@ export class CredentialManager {
     if (spec.kubernetesSecret && version > 0) {
       const name = secretCopyName(identity, spec);
       if (status.secretName === name && status.secretVersion === version) return status;
-      await this.writeSecretCopy(identity, spec, version, knownValue);
+      const uid = await this.writeSecretCopy(
+        identity,
+        spec,
+        version,
+        knownValue,
+        status.secretName === name ? (status.secretUid ?? '') : undefined,
+      );
       if (status.secretName && status.secretName !== name) {
-        await this.deleteSecretCopy(identity, status.secretName);
+        await this.deleteSecretCopy(identity, status.secretName, status.secretUid);
       }
-      return { ...status, secretName: name, secretVersion: version };
+      return {
+        ...status,
+        secretName: name,
+        secretVersion: version,
+        ...(uid ? { secretUid: uid } : {}),
+      };
     }
     if (!status.secretName) return status;
-    await this.deleteSecretCopy(identity, status.secretName);
+    await this.deleteSecretCopy(identity, status.secretName, status.secretUid);
     const copy = { ...status };
     delete copy.secretName;
     delete copy.secretVersion;
+    delete copy.secretUid;
     return copy;
   }
 
   /**
-   * Writes the Secret copy with server-side apply. The operator never reads Secrets (it needs
-   * only create, patch and delete on them): the version in status says what was written.
+   * Writes the Secret copy. The first write creates it, so a Secret of that name that is not
+   * this agent's copy is never overwritten (the create fails with a conflict); later writes
+   * update the copy with server-side apply. The operator never reads Secrets: it needs only
+   * create, patch and delete, and the version written is kept in status. Returns the uid
+   * of a new copy.
    */
   private async writeSecretCopy(
     identity: AgentIdentity,
     spec: CredentialSpec,
     version: number,
     knownValue: string | undefined,
-  ): Promise<void> {
+    existingUid: string | undefined,
+  ): Promise<string | undefined> {
     const value = knownValue ?? (await this.readPrimary(identity, spec));
     const desired = buildSecretCopy(identity, spec, value, version);
-    await this.api.apply(
-      resourcePath(CORE.secrets, {
-        namespace: identity.metadata.namespace,
-        name: secretCopyName(identity, spec),
-      }),
-      desired,
-    );
+    const namespace = identity.metadata.namespace;
+    const name = secretCopyName(identity, spec);
+    try {
+      if (existingUid) {
+        // The uid makes the write fail if the Secret of that name is no longer our copy.
+        await this.api.apply(resourcePath(CORE.secrets, { namespace, name }), {
+          ...desired,
+          metadata: { ...desired.metadata, uid: existingUid },
+        });
+        return existingUid;
+      }
+      const created = await this.api.create<KubeObject>(
+        resourcePath(CORE.secrets, { namespace }),
+        desired,
+      );
+      return created.metadata?.uid;
+    } catch (error) {
+      if (error instanceof KubeApiError && (error.status === 409 || error.status === 422)) {
+        throw new SecretCopyConflict(name);
+      }
+      throw error;
+    }
   }
 
-  private async deleteSecretCopy(identity: AgentIdentity, name: string): Promise<void> {
-    await this.api.delete(
-      resourcePath(CORE.secrets, { namespace: identity.metadata.namespace, name }),
-    );
+  /** Deletes a copy this agent made; the uid precondition spares a Secret made by someone else since. */
+  private async deleteSecretCopy(
+    identity: AgentIdentity,
+    name: string,
+    uid?: string,
+  ): Promise<void> {
+    await this.api
+      .delete(resourcePath(CORE.secrets, { namespace: identity.metadata.namespace, name }), {
+        ...(uid ? { uid } : {}),
+      })
+      .catch((error: unknown) => {
+        // A 409 means the name now belongs to another Secret: not ours to delete.
+        if (!(error instanceof KubeApiError && error.status === 409)) throw error;
+      });
   }
 
   private async readPrimary(identity: AgentIdentity, spec: CredentialSpec): Promise<string> {
@@ -234,8 +311,14 @@ export class CredentialManager {
 
   /** Offboarding: every credential the identity declares or still has in status. */
   async removeAll(identity: AgentIdentity): Promise<void> {
+    const recorded = new Map((identity.status?.credentials ?? []).map((c) => [c.name, c]));
     const byName = new Map<string, CredentialSpec>();
-    for (const spec of identity.spec.credentials ?? []) byName.set(spec.name, spec);
+    for (const spec of identity.spec.credentials ?? []) {
+      // Wherever it was written, not only where the spec now says.
+      const status = recorded.get(spec.name);
+      const store = status && storeOf(status) !== (spec.store ?? 'Vault') ? 'Both' : spec.store;
+      byName.set(spec.name, { ...spec, ...(store ? { store } : {}) });
+    }
     for (const status of identity.status?.credentials ?? []) {
       if (!byName.has(status.name))
         byName.set(status.name, {
@@ -248,6 +331,20 @@ export class CredentialManager {
     for (const spec of byName.values())
       await this.removeCredential(identity, spec, statuses.get(spec.name));
   }
+}
+
+/** A Secret of the copy's name exists and is not this agent's copy: it is left alone. */
+export class SecretCopyConflict extends Error {
+  constructor(name: string) {
+    super(`Secret ${name} already exists and is not this agent's copy; it was left untouched`);
+    this.name = 'SecretCopyConflict';
+  }
+}
+
+/** Annotation values longer than status can hold are recorded by their hash. */
+function requestId(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return value.length <= 200 ? value : `sha256:${createHash('sha256').update(value).digest('hex')}`;
 }
 
 function storeOf(status: CredentialStatus): CredentialSpec['store'] {

@@ -18,7 +18,8 @@ export interface CredentialResult {
 export interface RotationContext {
   /** `namespace/name/uid` of the identity: seeds the schedule's stable jitter. */
   seed: string;
-  rotationRequested: boolean;
+  /** A rotation request (annotation value) this credential has not yet acted on. */
+  requestId: string | undefined;
   now: number;
   /** Asks the shared rotation budget; returns 0 when a rotation may start now. */
   budget: () => number;
@@ -63,21 +64,45 @@ function entryAfterWrite(
 ): CredentialStatus {
   const version = (previous?.currentVersion ?? 0) + 1;
   const hadPrevious = (previous?.currentVersion ?? 0) > 0;
-  return {
+  const entry: CredentialStatus = {
+    ...previous,
     name: spec.name,
     currentVersion: version,
     rotatedAt: new Date(ctx.now).toISOString(),
     nextRotationAt: new Date(
       nextRotationAt(`${ctx.seed}/${spec.name}/${String(version)}`, spec, ctx.now),
     ).toISOString(),
-    ...(hadPrevious
-      ? { previousRetiresAt: new Date(ctx.now + gracePeriodMs(spec)).toISOString() }
-      : {}),
     storeVersions: versions,
-    ...(previous?.restartedVersion !== undefined
-      ? { restartedVersion: previous.restartedVersion }
-      : {}),
-    ...(previous?.secretName ? { secretName: previous.secretName } : {}),
+    ...(ctx.requestId !== undefined ? { handledRequest: ctx.requestId } : {}),
+  };
+  if (hadPrevious) entry.previousRetiresAt = new Date(ctx.now + gracePeriodMs(spec)).toISOString();
+  else delete entry.previousRetiresAt;
+  return entry;
+}
+
+/**
+ * The schedule as the current spec makes it: a changed interval or grace period moves the
+ * next rotation and the end of the grace period at once, not after the old schedule ran out.
+ */
+export function reschedule(
+  spec: CredentialSpec,
+  status: CredentialStatus | undefined,
+  seed: string,
+): CredentialStatus | undefined {
+  if (!status?.rotatedAt || !status.currentVersion) return status;
+  const rotatedAt = Date.parse(status.rotatedAt);
+  const next = new Date(
+    nextRotationAt(`${seed}/${spec.name}/${String(status.currentVersion)}`, spec, rotatedAt),
+  ).toISOString();
+  const retiresAt = status.previousRetiresAt
+    ? new Date(
+        Math.min(Date.parse(status.previousRetiresAt), rotatedAt + gracePeriodMs(spec)),
+      ).toISOString()
+    : undefined;
+  return {
+    ...status,
+    nextRotationAt: next,
+    ...(retiresAt ? { previousRetiresAt: retiresAt } : {}),
   };
 }
 
@@ -144,12 +169,13 @@ function chooseAction(
   broken: boolean,
   drift: boolean,
 ): RotationReason | 'Repaired' | 'Adopted' | undefined {
-  // A first reconcile that finds the secret already there (a crash after the write, before
-  // the status) adopts it rather than rotating again.
+  // A store ahead of status (a crash or a failure after a write, before the status) is
+  // adopted rather than rotated again: a retry never writes twice, and never retires the
+  // version consumers were given.
   if (decided === 'Initial') return broken ? 'Initial' : 'Adopted';
-  if (decided) return decided;
-  if (broken) return 'Repaired';
-  return drift ? 'Adopted' : undefined;
+  if (broken) return decided ?? 'Repaired';
+  if (drift) return 'Adopted';
+  return decided;
 }
 
 /**
@@ -165,7 +191,8 @@ export async function reconcileCredential(
   ctx: RotationContext,
 ): Promise<CredentialResult> {
   const described = await describeAll(stores);
-  const decision = decideRotation(spec, previous, ctx.rotationRequested, ctx.now);
+  previous = reschedule(spec, previous, ctx.seed);
+  const decision = decideRotation(spec, previous, ctx.requestId !== undefined, ctx.now);
   const action = chooseAction(
     decision.rotate,
     !healthy(stores, described),
