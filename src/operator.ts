@@ -23,6 +23,7 @@ import { KubeEventRecorder } from './runtime/events.js';
 import { Informer, objectKey } from './runtime/informer.js';
 import type { KubeApi, KubeObject } from './runtime/kube-api.js';
 import { LeaderElector } from './runtime/leader-election.js';
+import { markWebhookLeader } from './runtime/webhook-leader-label.js';
 import { CORE, NETWORKING, RBAC, type ResourceType } from './runtime/paths.js';
 import { startHealthServer } from './server/health-server.js';
 
@@ -67,6 +68,9 @@ export class Operator {
     this.server = server;
     this.httpPort = port;
     this.logger.info('serving health and metrics', { port });
+
+    const pod = this.webhookPod();
+    if (pod) await markWebhookLeader(this.api, this.logger, pod, false);
 
     if (!this.config.leaderElection.enabled) {
       await this.startControllers();
@@ -120,6 +124,14 @@ export class Operator {
     }
     for (const [phase, count] of counts) this.metrics.identities.set({ phase }, count);
     this.metrics.quarantined.set(counts.get('Quarantined') ?? 0);
+  }
+
+  /** This replica's pod when it serves the webhooks in a cluster; the leader labels it. */
+  private webhookPod(): { namespace: string; name: string } | undefined {
+    const name = this.config.podName;
+    return name && this.config.behavior.webhook
+      ? { namespace: this.config.namespace, name }
+      : undefined;
   }
 
   private isLeading(): boolean {
@@ -271,6 +283,8 @@ export class Operator {
     for (const identity of identities.list()) behavior.refresh(identity);
     await behavior.start();
     this.webhookPort = behavior.webhookPort;
+    const pod = this.webhookPod();
+    if (pod) await markWebhookLeader(this.api, this.logger, pod, true);
     this.phaseTimer = setInterval(() => {
       this.countPhases(identities.list());
     }, 15_000);

@@ -59,8 +59,14 @@ export const AUDIT_POLICY = {
   ],
 };
 
-function webhookKubeconfig(url: string, caPem: string, certPem: string, keyPem: string): string {
-  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+/** A webhook kubeconfig; `b64` encodes the PEM data (templates pass placeholders through). */
+export function webhookKubeconfig(
+  url: string,
+  caPem: string,
+  certPem: string,
+  keyPem: string,
+  b64: (s: string) => string = (s) => Buffer.from(s).toString('base64'),
+): string {
   return dump({
     apiVersion: 'v1',
     kind: 'Config',
@@ -97,6 +103,10 @@ export async function createAgentWebhookFiles(
     writeFileSync(path, content, { mode: 0o600 });
     return path;
   };
+  // The API server's client certificate, also as files: what a benchmark or curl presents.
+  file('client.crt', client.certPem);
+  file('client.key', client.keyPem);
+  file('webhook-ca.crt', servingCa.certPem);
   const base = `https://127.0.0.1:${String(port)}`;
   const authzKubeconfig = file(
     'authz-webhook.kubeconfig',

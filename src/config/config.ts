@@ -9,6 +9,11 @@ export interface OperatorConfig {
   kubeconfig: string | undefined;
   /** The namespace the operator runs in: where its leader Lease lives. */
   namespace: string;
+  /**
+   * This replica's pod, when it runs in one: the leader labels it so the webhook Service
+   * routes to the only replica that holds the behaviour state.
+   */
+  podName: string | undefined;
   leaderElection: {
     enabled: boolean;
     leaseName: string;
@@ -185,6 +190,13 @@ function program(): Command {
       .addOption(
         option('--namespace <name>', 'namespace the operator runs in', 'POD_NAMESPACE').default(
           'agent-identity-system',
+        ),
+      )
+      .addOption(
+        option(
+          '--pod-name <name>',
+          "this replica's pod; the leader labels it agentidentity.io/webhook-leader=true",
+          'POD_NAME',
         ),
       )
       .addOption(
@@ -533,6 +545,7 @@ function program(): Command {
 interface RawOptions {
   kubeconfig?: string;
   namespace: string;
+  podName?: string;
   leaderElect: boolean;
   leaseName: string;
   leaseDuration: number;
@@ -676,6 +689,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   return {
     kubeconfig: raw.kubeconfig ?? env.KUBECONFIG,
     namespace: raw.namespace,
+    podName: raw.podName,
     leaderElection: {
       enabled: raw.leaderElect,
       leaseName: raw.leaseName,

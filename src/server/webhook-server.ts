@@ -26,6 +26,8 @@ export interface WebhookDependencies {
   agentPrefix: string;
   metrics: Metrics;
   logger: Logger;
+  /** Extra routes registered before listening (benchmarks add a no-op route to compare). */
+  extraRoutes?: (server: FastifyInstance) => void;
 }
 
 export interface WebhookTls {
@@ -200,6 +202,7 @@ export async function startWebhookServer(
       .send({ error: status >= 500 ? 'internal error' : (error.message ?? 'bad request') });
   });
 
+  deps.extraRoutes?.(server);
   await server.listen({ host: address.host, port: address.port });
   const bound = server.server.address();
   return { server, port: typeof bound === 'object' && bound ? bound.port : address.port };

@@ -1,11 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { dump, load } from 'js-yaml';
 import { renderDeployManifest } from '../../scripts/generated/deploy.js';
+import { createAgentWebhookFiles } from '../../scripts/local-env/agent-webhooks.js';
+import { freePort } from '../../scripts/local-env/ports.js';
 import { repoRoot } from '../../scripts/local-env/versions.js';
 import { observedSecretValues, kvValue } from './backends.js';
 import { env } from './fixture.js';
@@ -99,6 +101,11 @@ describe('the Helm chart', function () {
       /grantablePermissions\/0\/resources\/0/,
     ],
     [
+      'the webhook without its certificates',
+      ['--set', 'behavior.webhook.enabled=true'],
+      /behavior\/webhook\/tlsSecretName/,
+    ],
+    [
       'an AWS write rate above the service limit',
       ['--set', 'aws.writesPerSecond=80'],
       /aws\/writesPerSecond/,
@@ -149,6 +156,13 @@ describe('least privilege, proven on the real control plane', function () {
         auth: { method: 'kubernetes' },
       },
       aws: { enabled: true, region: 'us-east-1' },
+      behavior: {
+        webhook: {
+          enabled: true,
+          tlsSecretName: 'aio-webhook-tls',
+          clientCaSecretName: 'aio-webhook-client-ca',
+        },
+      },
     };
     const valuesFile = join(env().stateDir, 'lp-values.yaml');
     writeFileSync(valuesFile, dump(values));
@@ -186,8 +200,26 @@ describe('least privilege, proven on the real control plane', function () {
 
   it('runs a full scenario as the chart ServiceAccount without a single forbidden call', async function () {
     const kubeconfig = impersonatingKubeconfig();
+    // With the webhook on, the leader labels its pod; a pod object stands for it (this
+    // control plane has no nodes, so it stays Pending).
+    const pod = 'aio-operator-0';
+    await adminKubeConfig()
+      .makeApiClient(k8s.CoreV1Api)
+      .createNamespacedPod({
+        namespace,
+        body: {
+          metadata: { name: pod, labels: { 'agentidentity.io/webhook-leader': 'true' } },
+          spec: { containers: [{ name: 'operator', image: 'example' }] },
+        },
+      });
+    const dir = join(env().stateDir, 'lp-webhooks');
+    mkdirSync(dir, { recursive: true });
+    const webhook = await createAgentWebhookFiles(dir, await freePort());
     const operator = startOperator(
       [
+        ...webhook.operatorArgs,
+        '--pod-name',
+        pod,
         '--namespace',
         namespace,
         '--lease-name',
@@ -202,6 +234,8 @@ describe('least privilege, proven on the real control plane', function () {
     try {
       await operator.waitForLog(/became leader/);
       await operator.waitForLog(/configured the Vault Kubernetes auth mount/);
+      await operator.waitForLog(/labelled this pod as the webhook leader/);
+      assert.ok(operator.logs().some((line) => line.includes('cleared the webhook leader label')));
       const apps = adminKubeConfig().makeApiClient(k8s.AppsV1Api);
       await apps.createNamespacedDeployment({
         namespace: agents,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderCrdFiles } from '../../src/api/crd-files.js';
 import { renderArgoCdHealthPatch } from '../../scripts/generated/argocd.js';
+import { renderClusterFiles } from '../../scripts/generated/cluster.js';
 import { repoRoot } from '../../scripts/local-env/versions.js';
 
 const read = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
@@ -18,5 +19,11 @@ describe('generated files (run `npm run generate` after changing their source)',
     const expected = renderArgoCdHealthPatch();
     assert.equal(read('deploy/argocd/argocd-cm-health.yaml'), expected);
     assert.equal(read('examples/gitops/platform/argocd-cm-health.yaml'), expected);
+  });
+
+  it('keep the API server configuration in deploy/cluster/ in step with what the tests run', function () {
+    for (const { fileName, text } of renderClusterFiles()) {
+      assert.equal(read(`deploy/cluster/${fileName}`), text, fileName);
+    }
   });
 });
