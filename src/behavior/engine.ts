@@ -154,14 +154,12 @@ export class BehaviorEngine {
     const denied = verdict.kind !== 'within' || overCeiling;
     state.window.add(this.toObservation(key, request, now, denied ? 'denied' : 'ok'), true);
     state.dirty = true;
-    if (verdict.kind === 'forbidden' || overCeiling) {
-      const reason = overCeiling
-        ? `more than ${String(ceiling)} requests per minute, its hard ceiling`
-        : verdict.kind === 'forbidden'
-          ? verdict.reason
-          : '';
-      this.hardViolation(state, reason);
-      return { allow: 'deny', reason };
+    const hardLimit = overCeiling
+      ? `more than ${String(ceiling)} requests per minute, its hard ceiling`
+      : verdict.kind === 'forbidden' && verdict.reason;
+    if (hardLimit) {
+      this.hardViolation(state, hardLimit);
+      return { allow: 'deny', reason: hardLimit };
     }
     if (verdict.kind === 'outside') {
       state.window.noteOutside(now, verdict.reason);

@@ -12,23 +12,40 @@ export interface AuditEvent {
   stageTimestamp?: string;
 }
 
+/**
+ * The time an event names, or now when it names none, one that does not parse, or one in
+ * the future (another machine's clock): a bucket must never open ahead of now.
+ */
+function timeOf(stamp: string | undefined): number {
+  const now = Date.now();
+  const at = stamp ? Date.parse(stamp) : Number.NaN;
+  return Number.isFinite(at) ? Math.min(at, now) : now;
+}
+
+function resourceOf(ref: NonNullable<AuditEvent['objectRef']>): string {
+  const group = ref.apiGroup ? `${ref.apiGroup}/` : '';
+  const sub = ref.subresource ? `/${ref.subresource}` : '';
+  return `${group}${ref.resource ?? ''}${sub}`;
+}
+
+const outcomeOf = (code: number): Observation['outcome'] =>
+  code === 403 ? 'denied' : code >= 400 ? 'error' : 'ok';
+
 /** An audit event of an agent, as an observation; other users' events are dropped. */
 export function fromAuditEvent(event: AuditEvent, index: AgentIndex): Observation | undefined {
   if (event.stage !== undefined && event.stage !== 'ResponseComplete') return undefined;
   const sa = parseServiceAccountUser(event.user?.username ?? '');
   const agent = sa ? index.byServiceAccountName(sa.namespace, sa.name) : undefined;
-  if (!agent || !event.objectRef?.resource) return undefined;
   const ref = event.objectRef;
-  const resource = `${ref.apiGroup ? `${ref.apiGroup}/` : ''}${ref.resource ?? ''}${ref.subresource ? `/${ref.subresource}` : ''}`;
-  const code = event.responseStatus?.code ?? 200;
+  if (!agent || !ref?.resource) return undefined;
   return {
     agent,
-    at: event.stageTimestamp ? Date.parse(event.stageTimestamp) : Date.now(),
+    at: timeOf(event.stageTimestamp),
     source: 'api',
     verb: event.verb ?? '',
-    resource,
+    resource: resourceOf(ref),
     ...(ref.namespace ? { namespace: ref.namespace } : {}),
-    outcome: code === 403 ? 'denied' : code >= 400 ? 'error' : 'ok',
+    outcome: outcomeOf(event.responseStatus?.code ?? 200),
   };
 }
 
@@ -51,7 +68,7 @@ export function fromVaultAudit(entry: VaultAuditEntry, index: AgentIndex): Obser
   const denied = (entry.error ?? '').includes('permission denied');
   return {
     agent,
-    at: entry.time ? Date.parse(entry.time) : Date.now(),
+    at: timeOf(entry.time),
     source: 'vault',
     verb: entry.request?.operation ?? 'unknown',
     resource: `vault:${path}`,

@@ -104,14 +104,24 @@ export class ActivityWindow {
     this.buckets = [];
   }
 
+  /**
+   * The bucket holding `at`. Audit batches arrive up to a second late, so an event can belong
+   * to an earlier bucket than the newest: buckets stay ordered by start and unique.
+   */
   private current(at: number): Bucket {
     const start = at - (at % this.bucketMs);
-    let bucket = this.buckets.at(-1);
-    if (bucket?.start !== start) {
-      bucket = emptyBucket(start);
-      this.buckets.push(bucket);
+    for (let i = this.buckets.length - 1; i >= 0; i--) {
+      const bucket = this.buckets[i];
+      if (bucket?.start === start) return bucket;
+      if (bucket && bucket.start < start) {
+        const created = emptyBucket(start);
+        this.buckets.splice(i + 1, 0, created);
+        return created;
+      }
     }
-    return bucket;
+    const created = emptyBucket(start);
+    this.buckets.unshift(created);
+    return created;
   }
 
   private prune(now: number): void {
