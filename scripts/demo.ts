@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { execFile } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import type { AgentIdentity } from '../src/api/resources.js';
-import { startLocalEnvironment } from './local-env/index.js';
+import { shellExports, startLocalEnvironment } from './local-env/index.js';
 import { repoRoot } from './local-env/versions.js';
 import { printSummary } from './demo-summary.js';
 
@@ -115,12 +115,15 @@ await printSummary(kc, await listIdentities());
 if (once) await stop(0);
 console.log(`Operator logs: ${operatorLog}`);
 console.log('\nThe operator keeps running. In another shell, to look around:');
-console.log(`  export KUBECONFIG=${env.kube.kubeconfigPath}`);
+for (const line of shellExports(env)) console.log(`  ${line}`);
 console.log('  kubectl describe agentidentity -n team-billing invoice-reconciler');
 console.log(
   '  kubectl -n team-billing annotate agentidentity invoice-reconciler agentidentity.io/rotate=now',
 );
 console.log('  kubectl get agentidentities -A');
+console.log(
+  '  kubectl -n team-billing create token agent-invoice-reconciler > token && bao write -field=token auth/kubernetes/login role=agent.team-billing.invoice-reconciler jwt=@token',
+);
 console.log(
   '  kubectl -n team-support patch agentidentity support-triage --type merge -p \'{"spec":{"lifecycle":{"suspended":true}}}\'',
 );

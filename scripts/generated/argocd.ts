@@ -3,13 +3,16 @@ import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { repoRoot } from '../local-env/versions.js';
 
+export const ARGOCD_HEALTH_PATCH = 'deploy/argocd/argocd-cm-health.yaml';
+export const GITOPS_HEALTH_PATCH = 'examples/gitops/platform/argocd/argocd-cm-health.yaml';
+
 export const healthDir = join(repoRoot, 'deploy', 'argocd', 'health');
 
 /**
  * The argocd-cm patch that installs the health checks, one key per kind as Argo CD expects
  * (`resource.customizations.health.<group>_<kind>`), generated from the .lua files.
  */
-export function renderArgoCdHealthPatch(): string {
+export function renderArgoCdHealthPatch(path = ARGOCD_HEALTH_PATCH): string {
   const data: Record<string, string> = {};
   for (const file of readdirSync(healthDir)
     .filter((f) => f.endsWith('.lua'))
@@ -21,8 +24,8 @@ export function renderArgoCdHealthPatch(): string {
   }
   return (
     '# Generated from deploy/argocd/health/*.lua by `npm run generate`; do not edit by hand.\n' +
-    "# Merge into Argo CD's argocd-cm ConfigMap, e.g.\n" +
-    '#   kubectl -n argocd patch configmap argocd-cm --patch-file deploy/argocd/argocd-cm-health.yaml\n' +
+    "# A patch, not an object to apply: merge it into Argo CD's argocd-cm ConfigMap, e.g.\n" +
+    `#   kubectl -n argocd patch configmap argocd-cm --patch-file ${path}\n` +
     dump({ data }, { lineWidth: -1 })
   );
 }

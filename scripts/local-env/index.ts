@@ -137,6 +137,7 @@ export async function startLocalEnvironment(
         ? {
             AWS_ENDPOINT_URL: moto.endpoint,
             AWS_REGION: moto.region,
+            AWS_DEFAULT_REGION: moto.region,
             AWS_ACCESS_KEY_ID: moto.accessKeyId,
             AWS_SECRET_ACCESS_KEY: moto.secretAccessKey,
           }
@@ -175,4 +176,16 @@ export async function startLocalEnvironment(
     await env.stop();
     throw error;
   }
+}
+
+/**
+ * Shell lines that point kubectl, helm, bao, the AWS CLI and the operator at a running local
+ * environment. The values are the throwaway credentials of local, in-memory servers.
+ */
+export function shellExports(env: LocalEnvironment): string[] {
+  const lines = Object.entries(env.processEnv())
+    .filter(([key]) => key !== 'PATH')
+    .map(([key, value]) => `export ${key}='${value}'`);
+  lines.push(`export PATH='${env.tools.binDir}':'${join(env.tools.venvDir, 'bin')}':"$PATH"`);
+  return lines;
 }

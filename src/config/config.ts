@@ -213,17 +213,17 @@ function program(): Command {
       )
       .addOption(
         option('--lease-duration <duration>', 'leader lease duration', 'AIO_LEASE_DURATION')
-          .default(15_000)
+          .default(15_000, '15s')
           .argParser(parsePeriod),
       )
       .addOption(
         option('--renew-deadline <duration>', 'leader renew deadline', 'AIO_RENEW_DEADLINE')
-          .default(10_000)
+          .default(10_000, '10s')
           .argParser(parsePeriod),
       )
       .addOption(
         option('--retry-period <duration>', 'leader election retry period', 'AIO_RETRY_PERIOD')
-          .default(2_000)
+          .default(2_000, '2s')
           .argParser(parseRetryPeriod),
       )
       .addOption(
@@ -249,7 +249,7 @@ function program(): Command {
       )
       .addOption(
         option('--resync <duration>', 'period to reconcile every object again', 'AIO_RESYNC')
-          .default(600_000)
+          .default(600_000, '10m')
           .argParser(parsePeriod),
       )
       .addOption(

@@ -2,7 +2,11 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderCrdFiles } from '../../src/api/crd-files.js';
-import { renderArgoCdHealthPatch } from '../../scripts/generated/argocd.js';
+import {
+  ARGOCD_HEALTH_PATCH,
+  GITOPS_HEALTH_PATCH,
+  renderArgoCdHealthPatch,
+} from '../../scripts/generated/argocd.js';
 import { renderClusterFiles } from '../../scripts/generated/cluster.js';
 import { repoRoot } from '../../scripts/local-env/versions.js';
 
@@ -16,9 +20,9 @@ describe('generated files (run `npm run generate` after changing their source)',
   });
 
   it('keep the Argo CD health patch in step with the Lua scripts, in deploy/ and in the GitOps example', function () {
-    const expected = renderArgoCdHealthPatch();
-    assert.equal(read('deploy/argocd/argocd-cm-health.yaml'), expected);
-    assert.equal(read('examples/gitops/platform/argocd-cm-health.yaml'), expected);
+    for (const path of [ARGOCD_HEALTH_PATCH, GITOPS_HEALTH_PATCH]) {
+      assert.equal(read(path), renderArgoCdHealthPatch(path), path);
+    }
   });
 
   it('keep the API server configuration in deploy/cluster/ in step with what the tests run', function () {

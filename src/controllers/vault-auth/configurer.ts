@@ -24,6 +24,7 @@ const REVIEWER_TOKEN_SECONDS = 24 * 3600;
 export class VaultAuthConfigurer {
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
+  private warnedNoReviewer = false;
   private stopped = false;
   configured = false;
 
@@ -77,6 +78,12 @@ export class VaultAuthConfigurer {
         ? `${this.target.tokenReviewer.namespace}/${this.target.tokenReviewer.name}`
         : 'the login token',
     });
+    if (!this.target.tokenReviewer && !this.warnedNoReviewer) {
+      this.warnedNoReviewer = true;
+      this.logger.warn(
+        'no --vault-token-reviewer: Vault reviews each agent login with the login token itself, which needs system:auth-delegator; agent logins are refused (403) unless their ServiceAccounts have it',
+      );
+    }
   }
 
   private async reviewerToken(reviewer: { namespace: string; name: string }): Promise<string> {
