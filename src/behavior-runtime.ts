@@ -1,6 +1,6 @@
+import { isDeepStrictEqual } from 'node:util';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { PolicyRule } from './api/common.js';
 import type { AgentIdentity, AgentPolicy } from './api/resources.js';
@@ -39,6 +39,7 @@ export interface BehaviorRuntimeOptions {
 }
 
 const TOKEN_CACHE_MS = 30_000;
+const CLUSTER_ROLE_RELOAD_MS = 60_000;
 
 /**
  * Everything behind "watch what each agent does": the engine, the index from
@@ -56,7 +57,8 @@ export class BehaviorRuntime {
     { at: number; result: { authenticated: boolean; username?: string } }
   >();
   private webhook: FastifyInstance | undefined;
-  private vaultAudit: Server | undefined;
+  private rolesTimer: NodeJS.Timeout | undefined;
+  private closeVaultAudit: (() => Promise<void>) | undefined;
   webhookPort = 0;
   vaultAuditPort = 0;
 
@@ -84,14 +86,21 @@ export class BehaviorRuntime {
     });
   }
 
-  /** Loads the allow-listed ClusterRoles' rules (part of what bound agents may do). */
-  async loadClusterRoles(): Promise<void> {
+  /**
+   * Loads the allow-listed ClusterRoles' rules (part of what bound agents may do); true when
+   * they changed. Aggregated roles change when other roles are installed, so this runs again
+   * every minute (the operator may `get` these roles but not watch them).
+   */
+  async loadClusterRoles(): Promise<boolean> {
+    let changed = false;
     for (const name of this.options.allowedClusterRoles) {
       try {
         const role = await this.options.api.get<{ rules?: PolicyRule[] }>(
           `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(name)}`,
         );
-        this.clusterRoleRules.set(name, role.rules ?? []);
+        const rules = role.rules ?? [];
+        if (!isDeepStrictEqual(this.clusterRoleRules.get(name), rules)) changed = true;
+        this.clusterRoleRules.set(name, rules);
       } catch (error) {
         this.options.logger.warn('could not read an allow-listed ClusterRole', {
           name,
@@ -99,6 +108,7 @@ export class BehaviorRuntime {
         });
       }
     }
+    return changed;
   }
 
   /** Keeps the engine's and the index's view of one agent current. */
@@ -148,13 +158,24 @@ export class BehaviorRuntime {
     };
   }
 
+  /** The behaviour status last written for an agent (fresher than the cache). */
+  recordOf(key: string): ReturnType<BehaviorStatusWriter['recordOf']> {
+    return this.writer.recordOf(key);
+  }
+
   async onRelease(identity: AgentIdentity, by: string): Promise<void> {
     await this.responder.release(this.engine, objectKey(identity), by);
   }
 
+  /** Starts the engine and the endpoints; `loadClusterRoles` must have run first. */
   async start(): Promise<void> {
-    await this.loadClusterRoles();
     this.engine.start();
+    this.rolesTimer = setInterval(() => {
+      void this.loadClusterRoles().then((changed) => {
+        if (changed) for (const identity of this.options.identities.list()) this.refresh(identity);
+      });
+    }, CLUSTER_ROLE_RELOAD_MS);
+    this.rolesTimer.unref();
     const { config } = this.options;
     if (config.webhook) {
       const { server, port } = await startWebhookServer(
@@ -182,7 +203,7 @@ export class BehaviorRuntime {
       );
     }
     if (config.vaultAudit) {
-      const { server, port } = await startVaultAuditListener(
+      const { close, port } = await startVaultAuditListener(
         config.vaultAudit,
         config.vaultAudit.allowedSources,
         {
@@ -192,7 +213,7 @@ export class BehaviorRuntime {
           logger: this.options.logger,
         },
       );
-      this.vaultAudit = server;
+      this.closeVaultAudit = close;
       this.vaultAuditPort = port;
       this.options.logger.info('listening for the Vault audit device', { port });
     }
@@ -200,14 +221,9 @@ export class BehaviorRuntime {
 
   async stop(): Promise<void> {
     this.engine.stop();
+    clearInterval(this.rolesTimer);
     await this.webhook?.close();
-    await new Promise<void>((resolve) => {
-      if (!this.vaultAudit) resolve();
-      else
-        this.vaultAudit.close(() => {
-          resolve();
-        });
-    });
+    await this.closeVaultAudit?.();
   }
 
   private agentState(

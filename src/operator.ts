@@ -206,6 +206,7 @@ export class Operator {
         allowedClusterRoles: this.config.allowedClusterRoles,
         dns: this.config.dns,
         onRelease: async (identity, by) => behavior.onRelease(identity, by),
+        recordedBehavior: (key) => behavior.recordOf(key),
       }),
       logger: this.logger,
       metrics: this.metrics,
@@ -280,6 +281,8 @@ export class Operator {
 
     await Promise.all(this.informers.map(async (informer) => informer.start()));
     if (this.stopping) return;
+    // The ClusterRoles' rules first: profiles built without them would deny bound agents.
+    await behavior.loadClusterRoles();
     for (const identity of identities.list()) behavior.refresh(identity);
     await behavior.start();
     this.webhookPort = behavior.webhookPort;

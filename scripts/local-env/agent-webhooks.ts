@@ -135,7 +135,7 @@ export async function createAgentWebhookFiles(
       audit: {
         policyFile: file('audit-policy.yaml', dump(AUDIT_POLICY)),
         webhookConfigFile: auditKubeconfig,
-        batchMaxWait: '1s',
+        batchMaxWait: '250ms',
       },
     },
   };

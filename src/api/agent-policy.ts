@@ -38,19 +38,33 @@ const IngressRuleSchema = Type.Object({
 const score = (description: string): ReturnType<typeof Type.Number> =>
   Type.Number({ minimum: 0, maximum: 1, description });
 
+/** A risk threshold: above 0, since a threshold of 0 would act on every agent all the time. */
+const threshold = (description: string): ReturnType<typeof Type.Number> =>
+  Type.Number({ minimum: 0.01, maximum: 1, description });
+
 const ThresholdsSchema = Type.Object(
   {
-    alert: Type.Optional(score('Risk at which an Event, a metric and a condition are raised.')),
-    restrict: Type.Optional(score('Risk at which grants and elevated bindings are removed.')),
-    quarantine: Type.Optional(score('Risk at which the agent is quarantined.')),
+    alert: Type.Optional(threshold('Risk at which an Event, a metric and a condition are raised.')),
+    restrict: Type.Optional(threshold('Risk at which grants and elevated bindings are removed.')),
+    quarantine: Type.Optional(threshold('Risk at which the agent is quarantined.')),
   },
-  cel({
-    rule:
-      '(!has(self.alert) || !has(self.restrict) || self.alert <= self.restrict) && ' +
-      '(!has(self.restrict) || !has(self.quarantine) || self.restrict <= self.quarantine) && ' +
-      '(!has(self.alert) || !has(self.quarantine) || self.alert <= self.quarantine)',
-    message: 'thresholds must be ordered: alert <= restrict <= quarantine',
-  }),
+  cel(
+    {
+      rule:
+        '(!has(self.alert) || !has(self.restrict) || self.alert <= self.restrict) && ' +
+        '(!has(self.restrict) || !has(self.quarantine) || self.restrict <= self.quarantine) && ' +
+        '(!has(self.alert) || !has(self.quarantine) || self.alert <= self.quarantine)',
+      message: 'thresholds must be ordered: alert <= restrict <= quarantine',
+    },
+    {
+      // `minimum` alone lets a literal 0 through (the API server compares integers with the
+      // minimum truncated to an integer), so the rule says it in CEL as well.
+      rule:
+        '(!has(self.alert) || self.alert > 0.0) && (!has(self.restrict) || self.restrict > 0.0) && ' +
+        '(!has(self.quarantine) || self.quarantine > 0.0)',
+      message: 'a threshold must be above 0: a threshold of 0 would act on every agent',
+    },
+  ),
 );
 
 const BehaviorSchema = Type.Object({
@@ -61,10 +75,27 @@ const BehaviorSchema = Type.Object({
     Type.Object({
       requestsPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
       forbiddenVerbs: Type.Optional(
-        Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 16 }),
+        Type.Array(
+          Type.String({
+            minLength: 1,
+            maxLength: 64,
+            pattern: '^[a-z]+$',
+            description: 'A Kubernetes verb in lower case, such as delete; no wildcards.',
+          }),
+          { maxItems: 16 },
+        ),
       ),
       forbiddenResources: Type.Optional(
-        Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 64 }),
+        Type.Array(
+          Type.String({
+            minLength: 1,
+            maxLength: 253,
+            pattern: '^([a-z0-9.-]+/)?[a-z0-9-]+(/[a-z0-9-]+)?$',
+            description:
+              'resource, group/resource, or either with /subresource (pods/exec); a bare resource matches in every group.',
+          }),
+          { maxItems: 64 },
+        ),
       ),
     }),
   ),

@@ -35,24 +35,32 @@ export type ParsedReview =
     };
 
 /** Reads who asks for what; anything that is not an agent-shaped ServiceAccount is not ours. */
-export function parseReview(review: SubjectAccessReview, agentPrefix: string): ParsedReview {
-  const serviceAccount = parseServiceAccountUser(review.spec?.user ?? '');
+export function parseReview(review: unknown, agentPrefix: string): ParsedReview {
+  // The body is the API server's, but a malformed one must still get an answer, not a 500.
+  const spec = isObject(review) && isObject(review.spec) ? review.spec : {};
+  const serviceAccount = parseServiceAccountUser(text(spec.user));
   if (!serviceAccount?.name.startsWith(agentPrefix)) return { kind: 'not-an-agent' };
-  const attributes = review.spec?.resourceAttributes;
-  if (!attributes) return { kind: 'non-resource', serviceAccount };
+  const attributes = spec.resourceAttributes;
+  if (!isObject(attributes)) return { kind: 'non-resource', serviceAccount };
   return {
     kind: 'resource',
     serviceAccount,
     request: {
-      verb: attributes.verb ?? '',
-      group: attributes.group ?? '',
-      resource: attributes.resource ?? '',
-      subresource: attributes.subresource ?? '',
-      namespace: attributes.namespace ?? '',
-      name: attributes.name ?? '',
+      verb: text(attributes.verb),
+      group: text(attributes.group),
+      resource: text(attributes.resource),
+      subresource: text(attributes.subresource),
+      namespace: text(attributes.namespace),
+      name: text(attributes.name),
     },
   };
 }
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 /** The webhook's answer: a SubjectAccessReview with only its status filled in. */
 export function reviewResponse(status: SubjectAccessReviewStatus): object {

@@ -54,6 +54,23 @@ export type CapabilityVerdict =
   { kind: 'within' } | { kind: 'outside'; reason: string } | { kind: 'forbidden'; reason: string };
 
 /**
+ * The forbidden entry a request hits, if any. An entry names a resource as `resource`,
+ * `group/resource`, or either with `/subresource` (`pods/exec`); a bare resource forbids
+ * its subresources too, and a bare name matches in every API group.
+ */
+function forbiddenResource(
+  forbidden: ReadonlySet<string>,
+  request: ResourceRequest,
+): string | undefined {
+  if (forbidden.size === 0) return undefined;
+  const grouped = request.group ? `${request.group}/${request.resource}` : request.resource;
+  const names = [request.resource, grouped];
+  if (request.subresource)
+    names.push(`${request.resource}/${request.subresource}`, `${grouped}/${request.subresource}`);
+  return names.find((name) => forbidden.has(name));
+}
+
+/**
  * Whether a resource request is within the agent's declared capabilities. Hard limits
  * (forbidden verbs and resources) are checked first; then the request must be in the agent's
  * own namespace and match one of its rules.
@@ -69,13 +86,11 @@ export function checkRequest(
       reason: `the verb ${request.verb} is forbidden by the agent's policy`,
     };
   }
-  if (
-    capabilities.forbiddenResources.has(request.resource) ||
-    capabilities.forbiddenResources.has(resource)
-  ) {
+  const forbidden = forbiddenResource(capabilities.forbiddenResources, request);
+  if (forbidden) {
     return {
       kind: 'forbidden',
-      reason: `the resource ${resource} is forbidden by the agent's policy`,
+      reason: `the resource ${forbidden} is forbidden by the agent's policy`,
     };
   }
   if (ALWAYS_ALLOWED.has(resource)) return { kind: 'within' };

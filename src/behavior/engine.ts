@@ -29,6 +29,11 @@ export interface BehaviorSnapshot {
 }
 
 export interface EngineOptions {
+  /**
+   * How long a hard-limit request seen by the authorization webhook holds the agent before
+   * the audit log confirms it really happened (the API server's audit batch wait, plus margin).
+   */
+  holdMs?: number;
   /** Size of a learning bucket (a minute in production). */
   bucketMs: number;
   /** Span of the scored window. */
@@ -47,8 +52,14 @@ interface AgentState {
   baseline: Baseline;
   learnedUpTo: number;
   level: ResponseLevel;
-  lastAuthzAt: number;
-  /** Request timestamps of the last minute, for the rate ceiling. */
+  /**
+   * Until when the webhook denies every request of the agent: set by a hard-limit request
+   * the webhook was asked about, lifted when it expires or when the audit log confirms it
+   * (then it becomes a quarantine).
+   */
+  holdUntil: number;
+  holdReason: string;
+  /** Audited request timestamps of the last minute, for the rate ceiling (at most ceiling + 1). */
   recent: number[];
   dirty: boolean;
   assessment: RiskAssessment;
@@ -85,9 +96,9 @@ export class BehaviorEngine {
   setProfile(profile: AgentProfile): void {
     const existing = this.agents.get(profile.key);
     if (existing) {
+      // A profile from an older cache must not lift a quarantine: only `release` does.
       existing.profile = profile;
-      if (profile.contained === undefined && existing.level === 'Quarantine')
-        this.release(profile.key);
+      if (profile.contained === 'Quarantined') existing.level = 'Quarantine';
       return;
     }
     const now = this.now();
@@ -101,7 +112,8 @@ export class BehaviorEngine {
       },
       learnedUpTo: now - (now % this.options.bucketMs),
       level: profile.contained === 'Quarantined' ? 'Quarantine' : 'None',
-      lastAuthzAt: 0,
+      holdUntil: 0,
+      holdReason: '',
       recent: [],
       dirty: false,
       assessment: { risk: 0, requestRate: 0, evidence: [] },
@@ -128,56 +140,77 @@ export class BehaviorEngine {
     state.window.clear();
     state.recent = [];
     state.level = 'None';
+    state.holdUntil = 0;
     state.assessment = { risk: 0, requestRate: 0, evidence: [] };
     state.learnedUpTo = this.now();
   }
 
-  /** The authorization webhook's question for one agent request. Synchronous and cheap. */
+  /**
+   * The authorization webhook's question for one agent request. Synchronous and cheap, and
+   * it changes no score: the API server also asks it on behalf of SubjectAccessReviews,
+   * which look exactly like requests but are only questions, so anyone allowed to create
+   * one could otherwise quarantine any agent. What the agent really did arrives through the
+   * audit webhook (`observe`). A hard-limit request in the agent's own namespace (the only
+   * place its bindings give it anything) holds the agent briefly so that its next request is
+   * denied while the audit log confirms it.
+   */
   authorize(key: string, request: ResourceRequest): AuthzVerdict {
     const state = this.agents.get(key);
     if (!state) return { allow: 'no-opinion' };
-    const now = this.now();
-    state.lastAuthzAt = now;
     if (state.level === 'Quarantine' || state.profile.contained) {
       const why =
         state.level === 'Quarantine' ? 'Quarantined' : (state.profile.contained ?? 'Quarantined');
-      state.window.add(this.toObservation(key, request, now, 'denied'), true);
       return { allow: 'deny', reason: `the agent is ${why.toLowerCase()}` };
     }
-
+    const now = this.now();
+    if (state.holdUntil > now) return { allow: 'deny', reason: state.holdReason };
     const verdict = checkRequest(state.profile.capabilities, request);
-    const ceiling = state.profile.capabilities.requestsPerMinute;
-    state.recent.push(now);
-    while ((state.recent[0] ?? now) <= now - 60_000) state.recent.shift();
-    const overCeiling = ceiling !== undefined && state.recent.length > ceiling;
-
-    const denied = verdict.kind !== 'within' || overCeiling;
-    state.window.add(this.toObservation(key, request, now, denied ? 'denied' : 'ok'), true);
-    state.dirty = true;
-    const hardLimit = overCeiling
-      ? `more than ${String(ceiling)} requests per minute, its hard ceiling`
-      : verdict.kind === 'forbidden' && verdict.reason;
-    if (hardLimit) {
-      this.hardViolation(state, hardLimit);
-      return { allow: 'deny', reason: hardLimit };
+    if (verdict.kind === 'within') return { allow: 'no-opinion' };
+    if (
+      verdict.kind === 'forbidden' &&
+      request.namespace === state.profile.capabilities.namespace
+    ) {
+      state.holdUntil = now + (this.options.holdMs ?? 5_000);
+      state.holdReason = `held after a request crossing a hard limit: ${verdict.reason}`;
     }
-    if (verdict.kind === 'outside') {
-      state.window.noteOutside(now, verdict.reason);
-      this.evaluate(state, now, `outside its capabilities: ${verdict.reason}`);
-      return { allow: 'deny', reason: verdict.reason };
-    }
-    return { allow: 'no-opinion' };
+    return { allow: 'deny', reason: verdict.reason };
   }
 
-  /** Audit events, Vault audit entries and decision requests. */
+  /**
+   * Audit events, Vault audit entries and decision requests: what the agent really did.
+   * API requests are judged here against the capabilities and the hard limits.
+   */
   observe(observation: Observation): void {
     const state = this.agents.get(observation.agent);
-    if (!state) return;
-    // The webhook already counted API requests it saw; audit then only adds outcomes.
-    const countRequest =
-      observation.source !== 'api' || this.now() - state.lastAuthzAt > 5 * 60_000;
-    state.window.add(observation, countRequest);
+    // A quarantined agent is not scored any more; counting its requests would only grow memory.
+    if (!state || state.level === 'Quarantine') return;
+    const { request } = observation;
+    const verdict = request ? checkRequest(state.profile.capabilities, request) : undefined;
+    const outside = verdict?.kind === 'outside';
+    state.window.add(outside ? { ...observation, outsideCapabilities: true } : observation, true);
     state.dirty = true;
+    if (observation.source === 'api' && this.overCeiling(state, observation.at)) {
+      const ceiling = state.profile.capabilities.requestsPerMinute ?? 0;
+      this.hardViolation(
+        state,
+        `more than ${String(ceiling)} requests per minute, its hard ceiling`,
+      );
+    } else if (verdict?.kind === 'forbidden') {
+      this.hardViolation(state, verdict.reason);
+    } else if (verdict?.kind === 'outside') {
+      state.window.noteOutside(observation.at, verdict.reason);
+      this.evaluate(state, this.now(), `outside its capabilities: ${verdict.reason}`);
+    }
+  }
+
+  /** Records one audited request against the rate ceiling; true when it is crossed. */
+  private overCeiling(state: AgentState, at: number): boolean {
+    const ceiling = state.profile.capabilities.requestsPerMinute;
+    if (ceiling === undefined) return false;
+    state.recent.push(at);
+    while ((state.recent[0] ?? at) <= at - 60_000 || state.recent.length > ceiling + 1)
+      state.recent.shift();
+    return state.recent.length > ceiling;
   }
 
   /** Evaluates every agent with new activity; the timer calls it, tests and benches may too. */
@@ -196,7 +229,10 @@ export class BehaviorEngine {
       requestRate: state.assessment.requestRate,
       evidence: [`hard limit crossed: ${reason}`, ...state.assessment.evidence].slice(0, 8),
     };
-    this.applyLevel(state, responseFor(1, state.profile.thresholds), `hard limit: ${reason}`);
+    // Hard limits are the rules that must never be broken: they quarantine whatever the
+    // thresholds say.
+    state.holdUntil = 0;
+    this.applyLevel(state, 'Quarantine', `hard limit: ${reason}`);
   }
 
   private evaluate(state: AgentState, now: number, reason: string): void {

@@ -14,6 +14,8 @@ export interface Observation {
   outsideCapabilities?: boolean;
   /** A Vault secret path read or written. */
   secretPath?: string;
+  /** The API request as the audit event names it: judged against the capabilities. */
+  request?: ResourceRequest;
 }
 
 /** The parts of a SubjectAccessReview's resource attributes the operator uses. */

@@ -7,7 +7,13 @@ export interface AuditEvent {
   stage?: string;
   verb?: string;
   user?: { username?: string };
-  objectRef?: { resource?: string; subresource?: string; apiGroup?: string; namespace?: string };
+  objectRef?: {
+    resource?: string;
+    subresource?: string;
+    apiGroup?: string;
+    namespace?: string;
+    name?: string;
+  };
   responseStatus?: { code?: number };
   stageTimestamp?: string;
 }
@@ -34,10 +40,11 @@ const outcomeOf = (code: number): Observation['outcome'] =>
 /** An audit event of an agent, as an observation; other users' events are dropped. */
 export function fromAuditEvent(event: AuditEvent, index: AgentIndex): Observation | undefined {
   if (event.stage !== undefined && event.stage !== 'ResponseComplete') return undefined;
-  const sa = parseServiceAccountUser(event.user?.username ?? '');
+  const username = event.user?.username;
+  const sa = typeof username === 'string' ? parseServiceAccountUser(username) : undefined;
   const agent = sa ? index.byServiceAccountName(sa.namespace, sa.name) : undefined;
   const ref = event.objectRef;
-  if (!agent || !ref?.resource) return undefined;
+  if (!agent || typeof ref?.resource !== 'string') return undefined;
   return {
     agent,
     at: timeOf(event.stageTimestamp),
@@ -46,6 +53,14 @@ export function fromAuditEvent(event: AuditEvent, index: AgentIndex): Observatio
     resource: resourceOf(ref),
     ...(ref.namespace ? { namespace: ref.namespace } : {}),
     outcome: outcomeOf(event.responseStatus?.code ?? 200),
+    request: {
+      verb: event.verb ?? '',
+      group: ref.apiGroup ?? '',
+      resource: ref.resource,
+      subresource: ref.subresource ?? '',
+      namespace: ref.namespace ?? '',
+      name: ref.name ?? '',
+    },
   };
 }
 

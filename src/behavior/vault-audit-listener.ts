@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -18,7 +18,7 @@ export async function startVaultAuditListener(
   address: { host: string; port: number },
   allowedSources: ReadonlySet<string>,
   deps: { engine: BehaviorEngine; index: AgentIndex; metrics: Metrics; logger: Logger },
-): Promise<{ server: Server; port: number }> {
+): Promise<{ close: () => Promise<void>; port: number }> {
   const handle = (socket: Socket): void => {
     const remote = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     if (!allowedSources.has(remote)) {
@@ -41,7 +41,21 @@ export async function startVaultAuditListener(
     });
     socket.on('error', () => undefined);
   };
-  const server = createServer(handle);
+  // OpenBao keeps its connection open for good: closing the server must end those
+  // connections too, or shutdown (and the leader Lease's release) would wait forever.
+  const open = new Set<Socket>();
+  const server = createServer((socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    handle(socket);
+  });
+  const close = async (): Promise<void> =>
+    new Promise((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+      for (const socket of open) socket.destroy();
+    });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(address.port, address.host, () => {
@@ -49,5 +63,5 @@ export async function startVaultAuditListener(
     });
   });
   const bound = server.address();
-  return { server, port: typeof bound === 'object' && bound ? bound.port : address.port };
+  return { close, port: typeof bound === 'object' && bound ? bound.port : address.port };
 }

@@ -3,14 +3,9 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { AgentIndex } from '../behavior/agent-index.js';
 import type { BehaviorEngine } from '../behavior/engine.js';
 import { parseServiceAccountUser } from '../behavior/observation.js';
-import { fromAuditEvent, type AuditEvent } from '../behavior/sources.js';
+import { fromAuditEvent } from '../behavior/sources.js';
 import { decide, type Autonomy, type DecisionRequest } from '../authz/decisions.js';
-import {
-  NO_OPINION,
-  parseReview,
-  reviewResponse,
-  type SubjectAccessReview,
-} from '../authz/subject-access-review.js';
+import { NO_OPINION, parseReview, reviewResponse } from '../authz/subject-access-review.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -89,6 +84,9 @@ export async function startWebhookServer(
   const server = Fastify({
     logger: false,
     bodyLimit: 16 * 1024,
+    // Validate as written: no type coercion (`true` is not a confidence) and no silent
+    // removal of unknown fields (they are refused).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
     https: {
       cert: tls.cert,
       key: tls.key,
@@ -102,9 +100,9 @@ export async function startWebhookServer(
   // is not a known agent get "no opinion", so RBAC decides them as before.
   server.post(
     '/authorize',
-    { onRequest: requireClientCertificate, bodyLimit: 64 * 1024 },
+    { onRequest: [requireClientCertificate, requireJson], bodyLimit: 64 * 1024 },
     (request, reply) => {
-      const parsed = parseReview(request.body as SubjectAccessReview, deps.agentPrefix);
+      const parsed = parseReview(request.body, deps.agentPrefix);
       const agent =
         parsed.kind === 'resource'
           ? deps.index.byServiceAccountName(
@@ -132,13 +130,14 @@ export async function startWebhookServer(
 
   server.post(
     '/audit',
-    { onRequest: requireClientCertificate, bodyLimit: 16 * 1024 * 1024 },
+    { onRequest: [requireClientCertificate, requireJson], bodyLimit: 16 * 1024 * 1024 },
     async (request, reply) => {
-      const items = (request.body as { items?: AuditEvent[] } | undefined)?.items;
+      const items = (request.body as { items?: unknown[] } | null | undefined)?.items;
       if (!Array.isArray(items))
         return reply.code(400).send({ error: 'expected an audit.k8s.io/v1 EventList' });
       let kept = 0;
       for (const event of items) {
+        if (typeof event !== 'object' || event === null) continue;
         const observation = fromAuditEvent(event, deps.index);
         if (!observation) continue;
         deps.engine.observe(observation);

@@ -131,6 +131,18 @@ describe('behavioural monitoring and containment on the real control plane', fun
     await env().openbao?.configureAudit(`127.0.0.1:${String(vaultAuditPort)}`);
   });
 
+  afterEach(function () {
+    // The operator's own account of a failure is what explains it.
+    if (this.currentTest?.state === 'failed')
+      console.log(
+        operator
+          .logs()
+          .filter((l) => /"level":"(warn|error)"/.test(l))
+          .slice(-30)
+          .join('\n'),
+      );
+  });
+
   after(async function () {
     await env().openbao?.configureAudit(undefined);
     await env().kube.stopApiServer();
@@ -197,6 +209,24 @@ describe('behavioural monitoring and containment on the real control plane', fun
       );
     });
 
+    const annotateRelease = async (value: string): Promise<void> => {
+      await adminKubeConfig()
+        .makeApiClient(k8s.CustomObjectsApi)
+        .patchNamespacedCustomObject(
+          {
+            group: 'agentidentity.io',
+            version: 'v1alpha1',
+            namespace,
+            plural: 'agentidentities',
+            name: 'rogue',
+            body: { metadata: { annotations: { 'agentidentity.io/release-quarantine': value } } },
+          },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        );
+    };
+    // A release annotation left over (say, in Git) before the quarantine releases nothing.
+    await annotateRelease('left-in-git');
+
     // The anomaly: rogue lists Secrets across namespaces, far faster than its baseline.
     const anomaly = Date.now();
     let firstDenied = 0;
@@ -216,7 +246,8 @@ describe('behavioural monitoring and containment on the real control plane', fun
       namespace,
       'rogue',
       'Quarantined',
-      (i) => i.status?.phase === 'Quarantined',
+      // The phase can turn before the quarantine's record lands: both are awaited.
+      (i) => i.status?.phase === 'Quarantined' && i.status.quarantine?.since !== undefined,
       10_000,
     );
     assert.ok(quarantined.status?.quarantine?.since);
@@ -226,6 +257,7 @@ describe('behavioural monitoring and containment on the real control plane', fun
       /outside its declared capabilities/,
     );
     assert.equal(condition(quarantined, 'Quarantined')?.status, 'True');
+    assert.equal(quarantined.status?.quarantine?.handledRelease, 'left-in-git');
     assert.deepEqual(quarantined.status?.owned?.roleBindings, []);
     assert.equal(
       await readStatusWith(vaultLogin.token ?? '', `agents/${namespace}/rogue/key`),
@@ -268,23 +300,7 @@ describe('behavioural monitoring and containment on the real control plane', fun
     assert.equal((await status(() => rogue.listNamespacedConfigMap({ namespace }))).code, 403);
 
     // A person releases it.
-    await adminKubeConfig()
-      .makeApiClient(k8s.CustomObjectsApi)
-      .patchNamespacedCustomObject(
-        {
-          group: 'agentidentity.io',
-          version: 'v1alpha1',
-          namespace,
-          plural: 'agentidentities',
-          name: 'rogue',
-          body: {
-            metadata: {
-              annotations: { 'agentidentity.io/release-quarantine': 'alice@example.com' },
-            },
-          },
-        },
-        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-      );
+    await annotateRelease('alice@example.com');
     const released = await waitForIdentity(
       namespace,
       'rogue',
@@ -302,6 +318,57 @@ describe('behavioural monitoring and containment on the real control plane', fun
       await serviceAccountToken(namespace, 'agent-rogue'),
     );
     assert.ok(again.token, 'Vault login works again');
+  });
+
+  it('is not moved by access reviews about an agent: asking is not acting', async function () {
+    await createPolicy(namespace, 'no-deletes', {
+      kubernetes: {
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
+      },
+      behavior: {
+        limits: { forbiddenVerbs: ['delete'] },
+        thresholds: { quarantine: 0.9 },
+      },
+    });
+    await createIdentity(namespace, 'asked', {
+      owner: 'o',
+      purpose: 'is asked about',
+      policyRefs: [{ name: 'no-deletes' }],
+    });
+    await waitForIdentity(namespace, 'asked', 'Active', isActive);
+    const agent = asAgent(await serviceAccountToken(namespace, 'agent-asked'));
+    assert.equal((await status(() => agent.listNamespacedConfigMap({ namespace }))).code, 200);
+
+    // SubjectAccessReviews reach the authorization webhook exactly like requests.
+    const reviews = adminKubeConfig().makeApiClient(k8s.AuthorizationV1Api);
+    const user = `system:serviceaccount:${namespace}:agent-asked`;
+    for (let i = 0; i < 20; i++) {
+      const review = await reviews.createSubjectAccessReview({
+        body: {
+          spec: {
+            user,
+            groups: ['system:serviceaccounts'],
+            resourceAttributes: { namespace, verb: 'delete', resource: 'configmaps' },
+          },
+        },
+      });
+      assert.equal(review.status?.allowed, false);
+    }
+    const local = await reviews.createNamespacedLocalSubjectAccessReview({
+      namespace: other,
+      body: {
+        metadata: { namespace: other },
+        spec: { user, resourceAttributes: { namespace: other, verb: 'delete', resource: 'pods' } },
+      },
+    });
+    assert.equal(local.status?.allowed, false);
+
+    // At most a short hold (while the audit log is awaited), never a quarantine.
+    await pause(6000);
+    assert.equal((await status(() => agent.listNamespacedConfigMap({ namespace }))).code, 200);
+    const asked = await getIdentity(namespace, 'asked');
+    assert.equal(asked.status?.phase, 'Active');
+    assert.equal(asked.status.quarantine, undefined);
   });
 
   it('answers the decision API for the calling agent only, from its policy and its risk', async function () {
@@ -327,6 +394,14 @@ describe('behavioural monitoring and containment on the real control plane', fun
       (await decision(webhookPort, undefined, '{"action":"x","confidence":1}')).code,
       401,
     );
+    // Validated as written: no coercion of types, no silently dropped fields.
+    for (const bad of [
+      { action: 'x', confidence: true },
+      { action: 'x', confidence: '0.9' },
+      { action: 'x', confidence: [0.9] },
+      { action: 'x', confidence: 0.9, unexpected: 1 },
+    ])
+      assert.equal((await ask(bad)).code, 400, JSON.stringify(bad));
     assert.equal(
       (await decision(webhookPort, 'not-a-token', '{"action":"x","confidence":1}')).code,
       401,

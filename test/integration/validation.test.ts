@@ -103,6 +103,16 @@ const badPolicies: BadCase[] = [
     message: /thresholds must be ordered: alert <= restrict <= quarantine/,
   },
   {
+    name: 'a risk threshold of 0, which would act on every agent',
+    spec: { behavior: { thresholds: { quarantine: 0 } } },
+    message: /a threshold must be above 0/,
+  },
+  {
+    name: 'a wildcard forbidden verb, which would never match',
+    spec: { behavior: { limits: { forbiddenVerbs: ['*'] } } },
+    message: /forbiddenVerbs\[0\]: Invalid value: "\*"/,
+  },
+  {
     name: 'a risk threshold above 1',
     spec: { behavior: { thresholds: { quarantine: 1.5 } } },
     message: /should be less than or equal to 1/,

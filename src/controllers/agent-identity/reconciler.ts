@@ -39,6 +39,14 @@ export interface AgentIdentityReconcilerOptions {
   dns: DnsTarget;
   /** Lifts a quarantine a person asked to release (behaviour side). */
   onRelease?: (identity: AgentIdentity, requestedBy: string) => Promise<void>;
+  /**
+   * The behaviour status the behaviour side last wrote (risk response, quarantine). It is
+   * fresher than the cache right after a quarantine, and containment must not flap back
+   * while the cache catches up.
+   */
+  recordedBehavior?: (
+    key: string,
+  ) => Pick<AgentIdentityStatus, 'behavior' | 'quarantine'> | undefined;
   now?: () => Date;
 }
 
@@ -68,9 +76,13 @@ export class AgentIdentityReconciler implements Reconciler {
   }
 
   private async reconcileLive(
-    identity: AgentIdentity,
+    cached: AgentIdentity,
     log: Logger,
   ): Promise<ReconcileResult | undefined> {
+    const recorded = this.options.recordedBehavior?.(keyOf(cached));
+    const identity: AgentIdentity = recorded
+      ? { ...cached, status: { ...cached.status, ...recorded } }
+      : cached;
     const now = this.now();
     const names = childNames(identity);
     const policies = resolvePolicies(identity, (ns, name) => this.options.policies.get(ns, name));
@@ -130,7 +142,8 @@ export class AgentIdentityReconciler implements Reconciler {
     lifecycle: LifecycleDecision,
     log: Logger,
   ): Promise<void> {
-    const request = identity.metadata.annotations?.[ANNOTATIONS.releaseQuarantine];
+    // A blank value names nobody: it releases nothing.
+    const request = identity.metadata.annotations?.[ANNOTATIONS.releaseQuarantine]?.trim();
     if (lifecycle.containment !== 'Quarantined' || !request || !this.options.onRelease) return;
     if (request === identity.status?.quarantine?.handledRelease) return;
     await this.options.onRelease(identity, request);

@@ -1,3 +1,4 @@
+import { ANNOTATIONS } from '../../api/constants.js';
 import type { AgentIdentity } from '../../api/resources.js';
 import type { BehaviorEngine, BehaviorSnapshot } from '../../behavior/engine.js';
 import type { Logger } from '../../observability/logger.js';
@@ -29,7 +30,7 @@ export class BehaviorResponder {
   onEvaluated(snapshot: BehaviorSnapshot): void {
     this.deps.metrics.riskScore.observe(snapshot.assessment.risk);
     this.deps.writer.writeBehavior(snapshot.agent, snapshot, false).catch((error: unknown) => {
-      this.deps.logger.debug('could not persist behaviour', {
+      this.deps.logger.warn('could not persist behaviour', {
         agent: snapshot.agent,
         error: describeError(error),
       });
@@ -77,7 +78,12 @@ export class BehaviorResponder {
   ): Promise<void> {
     const started = Date.now();
     await Promise.all([
-      this.deps.writer.quarantine(snapshot.agent, snapshot, reason),
+      this.deps.writer.quarantine(
+        snapshot.agent,
+        snapshot,
+        reason,
+        identity?.metadata.annotations?.[ANNOTATIONS.releaseQuarantine],
+      ),
       identity ? this.deps.contain(identity) : Promise.resolve(),
     ]);
     this.deps.logger.warn('quarantined', {

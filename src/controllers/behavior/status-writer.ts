@@ -7,13 +7,40 @@ import { identityPath } from '../resource-paths.js';
 
 type Quarantine = NonNullable<AgentIdentityStatus['quarantine']>;
 type Behavior = NonNullable<AgentIdentityStatus['behavior']>;
+type Baseline = NonNullable<Behavior['baseline']>;
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** Whether a quarantine is in force: it has begun and no person has released it since. */
+/**
+ * Whether a quarantine is in force: it has begun and no person has released it since. A new
+ * quarantine drops the previous release, so two in one second cannot be confused.
+ */
 export function quarantineActive(quarantine: Quarantine | undefined): boolean {
   if (!quarantine?.since) return false;
   return !quarantine.releasedAt || Date.parse(quarantine.releasedAt) < Date.parse(quarantine.since);
+}
+
+const fit = (
+  items: string[] | undefined,
+  maxLength: number,
+  maxItems: number,
+): string[] | undefined => items?.filter((item) => item.length <= maxLength).slice(0, maxItems);
+const clip = (items: string[], maxItems: number): string[] =>
+  items.slice(0, maxItems).map((item) => (item.length > 1024 ? `${item.slice(0, 1021)}...` : item));
+
+/**
+ * The baseline as the schema allows it. Names an agent chose (decision actions, Vault paths)
+ * can be longer than status holds; one such name must never make every status write fail,
+ * so it stays in memory but is not persisted.
+ */
+function persistable(baseline: Baseline): Baseline {
+  return {
+    ...baseline,
+    verbs: fit(baseline.verbs, 64, 32),
+    resources: fit(baseline.resources, 320, 64),
+    namespaces: fit(baseline.namespaces, 63, 64),
+    secretPaths: fit(baseline.secretPaths, 512, 64),
+  };
 }
 
 /**
@@ -24,6 +51,7 @@ export function quarantineActive(quarantine: Quarantine | undefined): boolean {
 export class BehaviorStatusWriter {
   private readonly known = new Map<string, { behavior?: Behavior; quarantine?: Quarantine }>();
   private readonly lastWrite = new Map<string, number>();
+  private readonly inflight = new Map<string, Promise<void>>();
 
   constructor(
     private readonly api: KubeApi,
@@ -50,6 +78,16 @@ export class BehaviorStatusWriter {
     return this.known.get(key)?.quarantine;
   }
 
+  /** What this writer last wrote (or seeded) for an agent: fresher than the cache. */
+  recordOf(key: string): { behavior?: Behavior; quarantine?: Quarantine } | undefined {
+    const entry = this.known.get(key);
+    if (!entry) return undefined;
+    return {
+      ...(entry.behavior ? { behavior: entry.behavior } : {}),
+      ...(entry.quarantine ? { quarantine: entry.quarantine } : {}),
+    };
+  }
+
   /** Persists the risk summary and baseline, at most once per interval unless forced. */
   async writeBehavior(key: string, snapshot: BehaviorSnapshot, force: boolean): Promise<void> {
     const last = this.lastWrite.get(key) ?? 0;
@@ -60,22 +98,33 @@ export class BehaviorStatusWriter {
       requestRate: snapshot.assessment.requestRate,
       riskScore: snapshot.assessment.risk,
       evaluatedAt: iso(this.now()),
-      evidence: snapshot.assessment.evidence,
+      evidence: clip(snapshot.assessment.evidence, 8),
       response: snapshot.level,
-      baseline: snapshot.baseline,
+      baseline: persistable(snapshot.baseline),
     };
     this.known.set(key, entry);
     await this.write(key);
   }
 
-  async quarantine(key: string, snapshot: BehaviorSnapshot, reason: string): Promise<void> {
+  /**
+   * Records a quarantine. `standingRelease` is the release annotation the identity carries
+   * right now: it is recorded as handled, so only a value a person writes after this moment
+   * releases the agent (a value left in Git from an earlier release never does).
+   */
+  async quarantine(
+    key: string,
+    snapshot: BehaviorSnapshot,
+    reason: string,
+    standingRelease: string | undefined,
+  ): Promise<void> {
     const entry = this.known.get(key) ?? {};
+    const handled = standingRelease?.trim().slice(0, 253) ?? entry.quarantine?.handledRelease;
     entry.quarantine = {
-      ...entry.quarantine,
       since: iso(this.now()),
       reason: reason.slice(0, 1024),
       risk: snapshot.assessment.risk,
-      evidence: snapshot.assessment.evidence,
+      evidence: clip(snapshot.assessment.evidence, 32),
+      ...(handled === undefined ? {} : { handledRelease: handled }),
     };
     this.known.set(key, entry);
     await this.writeBehavior(key, snapshot, true);
@@ -96,7 +145,23 @@ export class BehaviorStatusWriter {
     await this.write(key);
   }
 
+  /**
+   * Writes one agent's behaviour status. Writes of one agent go one after another, each with
+   * what is known when it is sent: two applies in flight could land out of order, and the
+   * older one, lacking a newer quarantine, would remove it (a manager's omitted fields go).
+   */
   private async write(key: string): Promise<void> {
+    const previous = this.inflight.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(async () => this.send(key));
+    this.inflight.set(key, next);
+    try {
+      await next;
+    } finally {
+      if (this.inflight.get(key) === next) this.inflight.delete(key);
+    }
+  }
+
+  private async send(key: string): Promise<void> {
     const [namespace = '', name = ''] = key.split('/');
     const entry = this.known.get(key) ?? {};
     this.lastWrite.set(key, this.now());

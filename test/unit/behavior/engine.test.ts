@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { capabilitiesOf } from '../../../src/behavior/capabilities.js';
 import { BehaviorEngine, type BehaviorSnapshot } from '../../../src/behavior/engine.js';
-import type { ResourceRequest } from '../../../src/behavior/observation.js';
+import { resourceName, type ResourceRequest } from '../../../src/behavior/observation.js';
 import { policy } from '../fixtures.js';
 
 const reader = policy('reader', {
@@ -43,11 +43,34 @@ function engineAt(clock: { now: number }): {
   return { engine, responses };
 }
 
+/**
+ * A real request, as the API server handles it: the authorization webhook is asked, then
+ * the audit webhook reports what happened.
+ */
+function act(
+  engine: BehaviorEngine,
+  clock: { now: number },
+  request: ResourceRequest,
+): ReturnType<BehaviorEngine['authorize']> {
+  const verdict = engine.authorize('team-a/bot', request);
+  engine.observe({
+    agent: 'team-a/bot',
+    at: clock.now,
+    source: 'api',
+    verb: request.verb,
+    resource: resourceName(request),
+    ...(request.namespace ? { namespace: request.namespace } : {}),
+    outcome: verdict.allow === 'deny' ? 'denied' : 'ok',
+    request,
+  });
+  return verdict;
+}
+
 /** Normal work: one configmap list per 100 ms for `ms`. */
 function learn(engine: BehaviorEngine, clock: { now: number }, ms: number): void {
   for (let t = 0; t < ms; t += 100) {
     clock.now += 100;
-    assert.deepEqual(engine.authorize('team-a/bot', list('configmaps')), { allow: 'no-opinion' });
+    assert.deepEqual(act(engine, clock, list('configmaps')), { allow: 'no-opinion' });
     engine.evaluateDirty();
   }
 }
@@ -60,10 +83,10 @@ describe('behaviour engine', function () {
     assert.deepEqual(engine.authorize('unknown/agent', list('secrets')), { allow: 'no-opinion' });
   });
 
-  it('denies a forbidden verb at once, without scoring', function () {
+  it('denies a forbidden verb at once and quarantines when the audit log confirms it', function () {
     const clock = { now: 1_000_000 };
     const { engine, responses } = engineAt(clock);
-    const verdict = engine.authorize('team-a/bot', { ...list('configmaps'), verb: 'delete' });
+    const verdict = act(engine, clock, { ...list('configmaps'), verb: 'delete' });
     assert.equal(verdict.allow, 'deny');
     assert.equal(responses.at(-1)?.level, 'Quarantine', 'a hard limit is risk 1');
     assert.match(
@@ -72,13 +95,56 @@ describe('behaviour engine', function () {
     );
   });
 
-  it('denies past the hard rate ceiling', function () {
+  it('quarantines past the hard rate ceiling, counted from the audit log', function () {
     const clock = { now: 1_000_000 };
-    const { engine } = engineAt(clock);
+    const { engine, responses } = engineAt(clock);
     let denied = 0;
     for (let i = 0; i < 220; i++)
-      if (engine.authorize('team-a/bot', list('configmaps')).allow === 'deny') denied++;
-    assert.equal(denied, 20);
+      if (act(engine, clock, list('configmaps')).allow === 'deny') denied++;
+    assert.equal(denied, 19, 'the 201st request quarantines; the ones after it are denied');
+    assert.equal(responses.at(-1)?.level, 'Quarantine');
+    assert.match(
+      responses.at(-1)?.assessment.evidence[0] ?? '',
+      /more than 200 requests per minute/,
+    );
+  });
+
+  it('is not moved by access reviews: a question about a forbidden verb only holds the agent briefly', function () {
+    const clock = { now: 1_000_000 };
+    const { engine, responses } = engineAt(clock);
+    // A SubjectAccessReview reaches the webhook like a request, but no audit event follows.
+    for (let i = 0; i < 300; i++)
+      assert.equal(
+        engine.authorize('team-a/bot', { ...list('configmaps'), verb: 'delete' }).allow,
+        'deny',
+      );
+    engine.evaluateDirty();
+    assert.equal(responses.length, 0, 'no response to questions');
+    assert.match(
+      (engine.authorize('team-a/bot', list('configmaps')) as { reason: string }).reason,
+      /held after a request crossing a hard limit/,
+    );
+    clock.now += 5_001;
+    assert.deepEqual(engine.authorize('team-a/bot', list('configmaps')), { allow: 'no-opinion' });
+    // A LocalSubjectAccessReview in another namespace (where the agent has no bindings) does
+    // not even hold it.
+    engine.authorize('team-a/bot', { ...list('configmaps', 'elsewhere'), verb: 'delete' });
+    assert.deepEqual(engine.authorize('team-a/bot', list('configmaps')), { allow: 'no-opinion' });
+  });
+
+  it('keeps a quarantine when a profile from an older cache says nothing about it', function () {
+    const clock = { now: 1_000_000 };
+    const { engine } = engineAt(clock);
+    act(engine, clock, { ...list('configmaps'), verb: 'delete' });
+    engine.setProfile({
+      key: 'team-a/bot',
+      capabilities: capabilitiesOf('team-a', [reader], []),
+      thresholds: {},
+      learningWindowMs: 4000,
+      contained: undefined,
+      baseline: undefined,
+    });
+    assert.equal(engine.authorize('team-a/bot', list('configmaps')).allow, 'deny');
   });
 
   it('learns a baseline, then quarantines requests outside its namespace, and the next request is denied', function () {
@@ -91,10 +157,7 @@ describe('behaviour engine', function () {
     let quarantinedAfter = 0;
     for (let i = 1; i <= 10 && !quarantinedAfter; i++) {
       clock.now += 10;
-      assert.equal(
-        engine.authorize('team-a/bot', list('secrets', `victim-${String(i)}`)).allow,
-        'deny',
-      );
+      assert.equal(act(engine, clock, list('secrets', `victim-${String(i)}`)).allow, 'deny');
       if (engine.snapshot('team-a/bot')?.level === 'Quarantine') quarantinedAfter = i;
     }
     assert.ok(quarantinedAfter > 0 && quarantinedAfter <= 10);
@@ -109,7 +172,7 @@ describe('behaviour engine', function () {
   it('keeps a quarantine until it is released, then starts from a clean window', function () {
     const clock = { now: 1_000_000 };
     const { engine } = engineAt(clock);
-    engine.authorize('team-a/bot', { ...list('configmaps'), verb: 'delete' });
+    act(engine, clock, { ...list('configmaps'), verb: 'delete' });
     clock.now += 60_000;
     engine.evaluateDirty();
     assert.equal(engine.authorize('team-a/bot', list('configmaps')).allow, 'deny');
@@ -123,7 +186,7 @@ describe('behaviour engine', function () {
     learn(engine, clock, 6000);
     for (let i = 0; i < 60; i++) {
       clock.now += 5;
-      engine.authorize('team-a/bot', list('configmaps'));
+      act(engine, clock, list('configmaps'));
     }
     engine.evaluateDirty();
     const last = responses.at(-1);
