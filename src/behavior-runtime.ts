@@ -39,6 +39,7 @@ export interface BehaviorRuntimeOptions {
 }
 
 const TOKEN_CACHE_MS = 30_000;
+const TOKEN_REVIEWS_PER_SECOND = 50;
 const CLUSTER_ROLE_RELOAD_MS = 60_000;
 
 /**
@@ -58,6 +59,8 @@ export class BehaviorRuntime {
   >();
   private webhook: FastifyInstance | undefined;
   private rolesTimer: NodeJS.Timeout | undefined;
+  private reviewWindowStart = 0;
+  private reviewsInWindow = 0;
   private closeVaultAudit: (() => Promise<void>) | undefined;
   webhookPort = 0;
   vaultAuditPort = 0;
@@ -240,10 +243,21 @@ export class BehaviorRuntime {
   }
 
   /** TokenReview, with answers cached briefly by the token's hash (never the token itself). */
-  private async reviewToken(token: string): Promise<{ authenticated: boolean; username?: string }> {
+  private async reviewToken(
+    token: string,
+  ): Promise<{ authenticated: boolean; username?: string; throttled?: boolean }> {
     const hash = createHash('sha256').update(token).digest('hex');
     const cached = this.tokens.get(hash);
-    if (cached && Date.now() - cached.at < TOKEN_CACHE_MS) return cached.result;
+    const now = Date.now();
+    if (cached && now - cached.at < TOKEN_CACHE_MS) return cached.result;
+    // Each unknown token costs the API server a TokenReview: a flood of made-up tokens is
+    // refused here rather than passed on.
+    if (now - this.reviewWindowStart >= 1000) {
+      this.reviewWindowStart = now;
+      this.reviewsInWindow = 0;
+    }
+    if (++this.reviewsInWindow > TOKEN_REVIEWS_PER_SECOND)
+      return { authenticated: false, throttled: true };
     const review = await this.options.api.create<{
       status?: { authenticated?: boolean; user?: { username?: string } };
     }>('/apis/authentication.k8s.io/v1/tokenreviews', {

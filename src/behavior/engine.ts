@@ -18,6 +18,9 @@ export interface AgentProfile {
   baseline: Baseline | undefined;
 }
 
+/** A hold may begin at most once per this many hold durations (5 s in 30 s by default). */
+const HOLD_RATION = 6;
+
 export type AuthzVerdict = { allow: 'no-opinion' } | { allow: 'deny'; reason: string };
 
 export interface BehaviorSnapshot {
@@ -59,6 +62,8 @@ interface AgentState {
    */
   holdUntil: number;
   holdReason: string;
+  /** When the last hold began: holds the audit log does not confirm are rationed. */
+  lastHoldAt: number;
   /** Audited request timestamps of the last minute, for the rate ceiling (at most ceiling + 1). */
   recent: number[];
   dirty: boolean;
@@ -114,6 +119,7 @@ export class BehaviorEngine {
       level: profile.contained === 'Quarantined' ? 'Quarantine' : 'None',
       holdUntil: 0,
       holdReason: '',
+      lastHoldAt: Number.NEGATIVE_INFINITY,
       recent: [],
       dirty: false,
       assessment: { risk: 0, requestRate: 0, evidence: [] },
@@ -141,6 +147,7 @@ export class BehaviorEngine {
     state.recent = [];
     state.level = 'None';
     state.holdUntil = 0;
+    state.lastHoldAt = Number.NEGATIVE_INFINITY;
     state.assessment = { risk: 0, requestRate: 0, evidence: [] };
     state.learnedUpTo = this.now();
   }
@@ -166,11 +173,16 @@ export class BehaviorEngine {
     if (state.holdUntil > now) return { allow: 'deny', reason: state.holdReason };
     const verdict = checkRequest(state.profile.capabilities, request);
     if (verdict.kind === 'within') return { allow: 'no-opinion' };
+    const holdMs = this.options.holdMs ?? 5_000;
+    // At most one hold per HOLD_RATION hold durations: a hold that is only a question (a
+    // review) lapses unconfirmed, and whoever keeps asking must not keep the agent denied.
     if (
       verdict.kind === 'forbidden' &&
-      request.namespace === state.profile.capabilities.namespace
+      request.namespace === state.profile.capabilities.namespace &&
+      now - state.lastHoldAt >= holdMs * HOLD_RATION
     ) {
-      state.holdUntil = now + (this.options.holdMs ?? 5_000);
+      state.holdUntil = now + holdMs;
+      state.lastHoldAt = now;
       state.holdReason = `held after a request crossing a hard limit: ${verdict.reason}`;
     }
     return { allow: 'deny', reason: verdict.reason };

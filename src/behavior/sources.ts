@@ -37,29 +37,49 @@ function resourceOf(ref: NonNullable<AuditEvent['objectRef']>): string {
 const outcomeOf = (code: number): Observation['outcome'] =>
   code === 403 ? 'denied' : code >= 400 ? 'error' : 'ok';
 
+function agentOf(event: AuditEvent, index: AgentIndex): string | undefined {
+  const username = isObject(event.user) ? str(event.user.username) : undefined;
+  const sa = username ? parseServiceAccountUser(username) : undefined;
+  return sa ? index.byServiceAccountName(sa.namespace, sa.name) : undefined;
+}
+
+/** The event's object reference with every field checked: one odd field must not fail a batch. */
+function refOf(event: AuditEvent): Required<NonNullable<AuditEvent['objectRef']>> | undefined {
+  const raw: Record<string, unknown> = isObject(event.objectRef) ? event.objectRef : {};
+  const resource = str(raw.resource);
+  if (!resource) return undefined;
+  return {
+    resource,
+    subresource: str(raw.subresource) ?? '',
+    apiGroup: str(raw.apiGroup) ?? '',
+    namespace: str(raw.namespace) ?? '',
+    name: str(raw.name) ?? '',
+  };
+}
+
 /** An audit event of an agent, as an observation; other users' events are dropped. */
 export function fromAuditEvent(event: AuditEvent, index: AgentIndex): Observation | undefined {
   if (event.stage !== undefined && event.stage !== 'ResponseComplete') return undefined;
-  const username = event.user?.username;
-  const sa = typeof username === 'string' ? parseServiceAccountUser(username) : undefined;
-  const agent = sa ? index.byServiceAccountName(sa.namespace, sa.name) : undefined;
-  const ref = event.objectRef;
-  if (!agent || typeof ref?.resource !== 'string') return undefined;
+  const agent = agentOf(event, index);
+  const ref = agent ? refOf(event) : undefined;
+  if (!agent || !ref) return undefined;
+  const verb = str(event.verb) ?? '';
+  const code = isObject(event.responseStatus) ? event.responseStatus.code : undefined;
   return {
     agent,
-    at: timeOf(event.stageTimestamp),
+    at: timeOf(str(event.stageTimestamp)),
     source: 'api',
-    verb: event.verb ?? '',
+    verb,
     resource: resourceOf(ref),
     ...(ref.namespace ? { namespace: ref.namespace } : {}),
-    outcome: outcomeOf(event.responseStatus?.code ?? 200),
+    outcome: outcomeOf(typeof code === 'number' ? code : 200),
     request: {
-      verb: event.verb ?? '',
-      group: ref.apiGroup ?? '',
+      verb,
+      group: ref.apiGroup,
       resource: ref.resource,
-      subresource: ref.subresource ?? '',
-      namespace: ref.namespace ?? '',
-      name: ref.name ?? '',
+      subresource: ref.subresource,
+      namespace: ref.namespace,
+      name: ref.name,
     },
   };
 }
@@ -74,20 +94,29 @@ export interface VaultAuditEntry {
 }
 
 /** A Vault response entry of an agent's entity, as an observation (paths only, no data). */
-export function fromVaultAudit(entry: VaultAuditEntry, index: AgentIndex): Observation | undefined {
-  if (entry.type !== 'response') return undefined;
-  const entity = entry.auth?.entity_id;
+export function fromVaultAudit(line: unknown, index: AgentIndex): Observation | undefined {
+  // Whatever arrives on the socket is only JSON: every field is checked for its type.
+  if (!isObject(line) || line.type !== 'response') return undefined;
+  const entry = line as VaultAuditEntry;
+  const entity = str(entry.auth?.entity_id);
   const agent = entity ? index.byVaultEntity(entity) : undefined;
-  const path = entry.request?.path;
+  const request = isObject(entry.request) ? entry.request : {};
+  const path = str(request.path);
   if (!agent || !path) return undefined;
-  const denied = (entry.error ?? '').includes('permission denied');
+  const error = str(entry.error) ?? '';
   return {
     agent,
-    at: timeOf(entry.time),
+    at: timeOf(str(entry.time)),
     source: 'vault',
-    verb: entry.request?.operation ?? 'unknown',
+    verb: str(request.operation) ?? 'unknown',
     resource: `vault:${path}`,
-    outcome: denied ? 'denied' : entry.error ? 'error' : 'ok',
-    ...(entry.request?.mount_type === 'kv' ? { secretPath: path } : {}),
+    outcome: error.includes('permission denied') ? 'denied' : error ? 'error' : 'ok',
+    ...(request.mount_type === 'kv' ? { secretPath: path } : {}),
   };
 }
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);

@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AgentIndex } from './agent-index.js';
 import type { BehaviorEngine } from './engine.js';
-import { fromVaultAudit, type VaultAuditEntry } from './sources.js';
+import { fromVaultAudit } from './sources.js';
 
 const MAX_LINE = 1024 * 1024;
 
@@ -29,9 +29,9 @@ export async function startVaultAuditListener(
     const lines = createInterface({ input: socket, crlfDelay: Infinity });
     lines.on('line', (line) => {
       if (line.length > MAX_LINE) return;
-      let entry: VaultAuditEntry;
+      let entry: unknown;
       try {
-        entry = JSON.parse(line) as VaultAuditEntry;
+        entry = JSON.parse(line);
       } catch {
         return;
       }

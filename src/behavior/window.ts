@@ -31,8 +31,17 @@ export function emptyBucket(start: number): Bucket {
   };
 }
 
+/**
+ * Distinct names one bucket keeps per kind. Agents choose some of these names (decision
+ * actions, Vault paths), so without a bound one agent could grow the operator's memory; past
+ * it, further names count under OTHER, which is itself a name the baseline has never seen.
+ */
+const MAX_NAMES = 256;
+const OTHER = '(more distinct names than a bucket keeps)';
+
 const bump = (map: Map<string, number>, key: string): void => {
-  map.set(key, (map.get(key) ?? 0) + 1);
+  const name = map.has(key) || map.size < MAX_NAMES ? key : OTHER;
+  map.set(name, (map.get(name) ?? 0) + 1);
 };
 
 export function addToBucket(bucket: Bucket, observation: Observation, countRequest: boolean): void {
@@ -46,7 +55,8 @@ export function addToBucket(bucket: Bucket, observation: Observation, countReque
   if (observation.outcome === 'error') bucket.errors += 1;
   if (observation.outcome === 'denied') bucket.denied += 1;
   if (observation.outsideCapabilities) bucket.outside += 1;
-  if (observation.secretPath) bucket.secretPaths.add(observation.secretPath);
+  if (observation.secretPath)
+    bucket.secretPaths.add(bucket.secretPaths.size < MAX_NAMES ? observation.secretPath : OTHER);
 }
 
 /**

@@ -17,7 +17,9 @@ export interface WebhookDependencies {
     agentKey: string,
   ) => { autonomy: Autonomy; contained: string | undefined } | undefined;
   /** TokenReview: who a bearer token belongs to. */
-  reviewToken: (token: string) => Promise<{ authenticated: boolean; username?: string }>;
+  reviewToken: (
+    token: string,
+  ) => Promise<{ authenticated: boolean; username?: string; throttled?: boolean }>;
   agentPrefix: string;
   metrics: Metrics;
   logger: Logger;
@@ -138,10 +140,18 @@ export async function startWebhookServer(
       let kept = 0;
       for (const event of items) {
         if (typeof event !== 'object' || event === null) continue;
-        const observation = fromAuditEvent(event, deps.index);
-        if (!observation) continue;
-        deps.engine.observe(observation);
-        kept += 1;
+        // One event the engine cannot take must not fail the batch: the API server would send
+        // it again, and the events before it would be counted twice.
+        try {
+          const observation = fromAuditEvent(event, deps.index);
+          if (!observation) continue;
+          deps.engine.observe(observation);
+          kept += 1;
+        } catch (error) {
+          deps.logger.warn('skipped an audit event the engine could not take', {
+            error: error instanceof Error ? error.message : 'unknown',
+          });
+        }
       }
       deps.metrics.auditEvents.inc({ kept: 'true' }, kept);
       deps.metrics.auditEvents.inc({ kept: 'false' }, items.length - kept);
@@ -160,6 +170,8 @@ export async function startWebhookServer(
           .code(401)
           .send({ error: 'send the agent ServiceAccount token as a Bearer token' });
       const review = await deps.reviewToken(token);
+      if (review.throttled)
+        return reply.code(429).send({ error: 'too many unknown tokens; try again in a second' });
       const sa = review.authenticated ? parseServiceAccountUser(review.username ?? '') : undefined;
       if (!review.authenticated)
         return reply.code(401).send({ error: 'the token was not accepted' });

@@ -450,7 +450,7 @@ describe('credential lifecycle', function () {
       'Expired and offboarded',
       (i) => i.status?.phase === 'Expired' && i.status.offboardedAt !== undefined,
     );
-    assert.deepEqual(expired.status?.credentials, []);
+    assert.deepEqual(expired.status?.credentials ?? [], [], 'no credential is listed any more');
     assert.equal(condition(expired, 'CredentialsReady')?.reason, 'Offboarded');
     assert.equal(await kvMetadata(`agents/${namespace}/temp/key`), undefined);
     await assert.rejects(rootVault().read(`identity/entity/name/agent.${namespace}.temp`));

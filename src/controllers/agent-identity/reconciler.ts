@@ -7,7 +7,7 @@ import {
   mergeConditions,
   ownConditions,
 } from '../../api/conditions.js';
-import { ANNOTATIONS, API_VERSION, FINALIZER } from '../../api/constants.js';
+import { API_VERSION, FINALIZER } from '../../api/constants.js';
 import type { AgentIdentity, AgentPolicy } from '../../api/resources.js';
 import { AGENT_IDENTITY } from '../../api/resources.js';
 import type { ReconcileResult, Reconciler } from '../../runtime/controller.js';
@@ -20,6 +20,7 @@ import { identityPath } from '../resource-paths.js';
 import { safeMessage, type BackendOutcome, type BackendSteps } from './backends.js';
 import { ChildSync, type ChildCaches, type ChildrenOutcome } from './children.js';
 import { decideLifecycle, type LifecycleDecision } from './lifecycle.js';
+import { releaseRequest } from '../behavior/release.js';
 import { childNames } from './names.js';
 import { planNetwork, type DnsTarget } from './network-policy.js';
 import { resolvePolicies } from './policies.js';
@@ -142,8 +143,7 @@ export class AgentIdentityReconciler implements Reconciler {
     lifecycle: LifecycleDecision,
     log: Logger,
   ): Promise<void> {
-    // A blank value names nobody: it releases nothing.
-    const request = identity.metadata.annotations?.[ANNOTATIONS.releaseQuarantine]?.trim();
+    const request = releaseRequest(identity);
     if (lifecycle.containment !== 'Quarantined' || !request || !this.options.onRelease) return;
     if (request === identity.status?.quarantine?.handledRelease) return;
     await this.options.onRelease(identity, request);

@@ -1,10 +1,10 @@
-import { ANNOTATIONS } from '../../api/constants.js';
 import type { AgentIdentity } from '../../api/resources.js';
 import type { BehaviorEngine, BehaviorSnapshot } from '../../behavior/engine.js';
 import type { Logger } from '../../observability/logger.js';
 import { describeError } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { EventRecorder } from '../../runtime/events.js';
+import { releaseRequest } from './release.js';
 import type { BehaviorStatusWriter } from './status-writer.js';
 
 export interface ResponderDependencies {
@@ -78,12 +78,7 @@ export class BehaviorResponder {
   ): Promise<void> {
     const started = Date.now();
     await Promise.all([
-      this.deps.writer.quarantine(
-        snapshot.agent,
-        snapshot,
-        reason,
-        identity?.metadata.annotations?.[ANNOTATIONS.releaseQuarantine],
-      ),
+      this.deps.writer.quarantine(snapshot.agent, snapshot, reason, releaseRequest(identity)),
       identity ? this.deps.contain(identity) : Promise.resolve(),
     ]);
     this.deps.logger.warn('quarantined', {

@@ -118,7 +118,7 @@ export class BehaviorStatusWriter {
     standingRelease: string | undefined,
   ): Promise<void> {
     const entry = this.known.get(key) ?? {};
-    const handled = standingRelease?.trim().slice(0, 253) ?? entry.quarantine?.handledRelease;
+    const handled = standingRelease ?? entry.quarantine?.handledRelease;
     entry.quarantine = {
       since: iso(this.now()),
       reason: reason.slice(0, 1024),

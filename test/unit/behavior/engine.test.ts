@@ -126,6 +126,13 @@ describe('behaviour engine', function () {
     );
     clock.now += 5_001;
     assert.deepEqual(engine.authorize('team-a/bot', list('configmaps')), { allow: 'no-opinion' });
+    // Asking again right away does not renew the hold: holds are rationed (one per 30 s).
+    engine.authorize('team-a/bot', { ...list('configmaps'), verb: 'delete' });
+    assert.deepEqual(engine.authorize('team-a/bot', list('configmaps')), { allow: 'no-opinion' });
+    clock.now += 30_000;
+    engine.authorize('team-a/bot', { ...list('configmaps'), verb: 'delete' });
+    assert.equal(engine.authorize('team-a/bot', list('configmaps')).allow, 'deny');
+    clock.now += 5_001;
     // A LocalSubjectAccessReview in another namespace (where the agent has no bindings) does
     // not even hold it.
     engine.authorize('team-a/bot', { ...list('configmaps', 'elsewhere'), verb: 'delete' });

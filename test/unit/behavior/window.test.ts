@@ -3,6 +3,8 @@ import { AgentIndex } from '../../../src/behavior/agent-index.js';
 import type { Observation } from '../../../src/behavior/observation.js';
 import { fromAuditEvent, fromVaultAudit } from '../../../src/behavior/sources.js';
 import { ActivityWindow } from '../../../src/behavior/window.js';
+import { releaseRequest } from '../../../src/controllers/behavior/release.js';
+import type { AgentIdentity } from '../../../src/api/resources.js';
 
 const seen = (at: number, verb = 'get'): Observation => ({
   agent: 'team-a/reader',
@@ -73,5 +75,39 @@ describe('audit and Vault entries as observations', function () {
       index,
     );
     assert.equal(observation, undefined);
+  });
+});
+
+describe('input the operator does not control', function () {
+  const index = new AgentIndex();
+  index.set('team-a/reader', { namespace: 'team-a', name: 'agent-reader' }, 'entity-1');
+
+  it('ignores Vault audit lines that are JSON but not entries', function () {
+    for (const line of [null, 42, 'text', [], { type: 'response', request: null }])
+      assert.equal(fromVaultAudit(line, index), undefined);
+  });
+
+  it('takes audit events with fields of the wrong type without throwing', function () {
+    const odd = {
+      stage: 'ResponseComplete',
+      verb: 7,
+      user: { username: 'system:serviceaccount:team-a:agent-reader' },
+      objectRef: { resource: 'configmaps', namespace: { toString: 1 } },
+      responseStatus: { code: 'x' },
+    } as unknown as Parameters<typeof fromAuditEvent>[0];
+    const observation = fromAuditEvent(odd, index);
+    assert.equal(observation?.resource, 'configmaps');
+    assert.equal(observation?.namespace, undefined);
+  });
+
+  it('reads a release annotation as status records it: trimmed, cut, never blank', function () {
+    const withValue = (value: string): AgentIdentity =>
+      ({
+        metadata: { annotations: { 'agentidentity.io/release-quarantine': value } },
+      }) as unknown as AgentIdentity;
+    assert.equal(releaseRequest(withValue('  alice  ')), 'alice');
+    assert.equal(releaseRequest(withValue('   ')), undefined);
+    assert.equal(releaseRequest(withValue('x'.repeat(400)))?.length, 253);
+    assert.equal(releaseRequest(undefined), undefined);
   });
 });
