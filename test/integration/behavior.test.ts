@@ -224,8 +224,10 @@ describe('behavioural monitoring and containment on the real control plane', fun
           k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
         );
     };
-    // A release annotation left over (say, in Git) before the quarantine releases nothing.
-    await annotateRelease('left-in-git');
+    // A release annotation left over (say, in Git) before the quarantine releases nothing,
+    // even one longer than status records.
+    const leftover = `left-in-git ${'x'.repeat(300)}`;
+    await annotateRelease(leftover);
 
     // The anomaly: rogue lists Secrets across namespaces, far faster than its baseline.
     const anomaly = Date.now();
@@ -257,7 +259,7 @@ describe('behavioural monitoring and containment on the real control plane', fun
       /outside its declared capabilities/,
     );
     assert.equal(condition(quarantined, 'Quarantined')?.status, 'True');
-    assert.equal(quarantined.status?.quarantine?.handledRelease, 'left-in-git');
+    assert.equal(quarantined.status?.quarantine?.handledRelease, leftover.slice(0, 253));
     assert.deepEqual(quarantined.status?.owned?.roleBindings, []);
     assert.equal(
       await readStatusWith(vaultLogin.token ?? '', `agents/${namespace}/rogue/key`),
