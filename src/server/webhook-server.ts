@@ -72,6 +72,22 @@ function requireClientCertificate(
   done();
 }
 
+/** The agent a decision-API caller is, proven by its ServiceAccount token (TokenReview). */
+async function callerAgent(
+  header: string | undefined,
+  deps: WebhookDependencies,
+): Promise<{ agent: string } | { code: number; error: string }> {
+  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : '';
+  if (!token) return { code: 401, error: 'send the agent ServiceAccount token as a Bearer token' };
+  const review = await deps.reviewToken(token);
+  if (review.throttled)
+    return { code: 429, error: 'too many unknown tokens; try again in a second' };
+  if (!review.authenticated) return { code: 401, error: 'the token was not accepted' };
+  const sa = parseServiceAccountUser(review.username ?? '');
+  const agent = sa ? deps.index.byServiceAccountName(sa.namespace, sa.name) : undefined;
+  return agent ? { agent } : { code: 403, error: 'the caller is not an agent identity' };
+}
+
 /**
  * The operator's HTTPS endpoints for what agents do: the API server's authorization webhook
  * (`/authorize`), its audit webhook (`/audit`), and the decision API (`/v1/decisions`) for
@@ -163,21 +179,10 @@ export async function startWebhookServer(
     '/v1/decisions',
     { schema: { body: decisionSchema }, onRequest: requireJson },
     async (request, reply) => {
-      const header = request.headers.authorization ?? '';
-      const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-      if (!token)
-        return reply
-          .code(401)
-          .send({ error: 'send the agent ServiceAccount token as a Bearer token' });
-      const review = await deps.reviewToken(token);
-      if (review.throttled)
-        return reply.code(429).send({ error: 'too many unknown tokens; try again in a second' });
-      const sa = review.authenticated ? parseServiceAccountUser(review.username ?? '') : undefined;
-      if (!review.authenticated)
-        return reply.code(401).send({ error: 'the token was not accepted' });
-      const agent = sa ? deps.index.byServiceAccountName(sa.namespace, sa.name) : undefined;
+      const caller = await callerAgent(request.headers.authorization, deps);
+      if ('error' in caller) return reply.code(caller.code).send({ error: caller.error });
+      const { agent } = caller;
       const body = request.body as DecisionRequest & { agent?: string };
-      if (!agent) return reply.code(403).send({ error: 'the caller is not an agent identity' });
       if (body.agent !== undefined && body.agent !== agent) {
         return reply.code(403).send({ error: 'an agent may ask only for itself' });
       }

@@ -45,15 +45,7 @@ export class CredentialManager {
     const request = requestId(identity.metadata.annotations?.[ANNOTATIONS.rotate]);
     const handledBefore = identity.status?.handledRotationRequest;
     const previous = new Map((identity.status?.credentials ?? []).map((c) => [c.name, c]));
-    const outcome: CredentialsOutcome = {
-      statuses: [],
-      rotated: [],
-      missingStores: [],
-      nextCheckAt: undefined,
-      handledRotationRequest: identity.status?.handledRotationRequest,
-      failures: [],
-    };
-
+    const outcome = emptyOutcome(identity);
     const seed = `${identity.metadata.namespace}/${identity.metadata.name}/${identity.metadata.uid ?? ''}`;
     for (const spec of identity.spec.credentials ?? []) {
       const before = previous.get(spec.name);
@@ -311,26 +303,44 @@ export class CredentialManager {
 
   /** Offboarding: every credential the identity declares or still has in status. */
   async removeAll(identity: AgentIdentity): Promise<void> {
-    const recorded = new Map((identity.status?.credentials ?? []).map((c) => [c.name, c]));
-    const byName = new Map<string, CredentialSpec>();
-    for (const spec of identity.spec.credentials ?? []) {
-      // Wherever it was written, not only where the spec now says.
-      const status = recorded.get(spec.name);
-      const store = status && storeOf(status) !== (spec.store ?? 'Vault') ? 'Both' : spec.store;
-      byName.set(spec.name, { ...spec, ...(store ? { store } : {}) });
-    }
-    for (const status of identity.status?.credentials ?? []) {
-      if (!byName.has(status.name))
-        byName.set(status.name, {
-          name: status.name,
-          rotation: { interval: '1h' },
-          store: storeOf(status),
-        });
-    }
     const statuses = new Map((identity.status?.credentials ?? []).map((c) => [c.name, c]));
-    for (const spec of byName.values())
+    for (const spec of credentialsToRemove(identity))
       await this.removeCredential(identity, spec, statuses.get(spec.name));
   }
+}
+
+function emptyOutcome(identity: AgentIdentity): CredentialsOutcome {
+  return {
+    statuses: [],
+    rotated: [],
+    missingStores: [],
+    nextCheckAt: undefined,
+    handledRotationRequest: identity.status?.handledRotationRequest,
+    failures: [],
+  };
+}
+
+/**
+ * Every credential the identity declares or still has in status, each with every store it
+ * was written to (not only where the spec now says).
+ */
+function credentialsToRemove(identity: AgentIdentity): CredentialSpec[] {
+  const recorded = new Map((identity.status?.credentials ?? []).map((c) => [c.name, c]));
+  const byName = new Map<string, CredentialSpec>();
+  for (const spec of identity.spec.credentials ?? []) {
+    const status = recorded.get(spec.name);
+    const store = status && storeOf(status) !== (spec.store ?? 'Vault') ? 'Both' : spec.store;
+    byName.set(spec.name, { ...spec, ...(store ? { store } : {}) });
+  }
+  for (const status of recorded.values()) {
+    if (!byName.has(status.name))
+      byName.set(status.name, {
+        name: status.name,
+        rotation: { interval: '1h' },
+        store: storeOf(status),
+      });
+  }
+  return [...byName.values()];
 }
 
 /** A Secret of the copy's name exists and is not this agent's copy: it is left alone. */
