@@ -3,38 +3,14 @@
 // the webhook server (its own process, 10,000 agents) and prints events per second, checking
 // that every event was kept and scored.
 //   npx tsx bench/audit-ingestion.ts
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { createAgentWebhookFiles } from '../scripts/local-env/agent-webhooks.js';
+import { request } from 'node:https';
+import { startBenchWebhookServer } from './lib/webhook-server.js';
 
 const TOTAL = 200_000;
 const BATCH = 400;
 
-const dir = mkdtempSync(join(tmpdir(), 'aio-bench-'));
-await createAgentWebhookFiles(dir, 1);
-const server = spawn(
-  process.execPath,
-  ['--import', 'tsx', join(import.meta.dirname, 'lib', 'webhook-server-process.ts'), dir, '10000'],
-  {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-const port = Number(
-  await new Promise<string>((resolve) =>
-    createInterface({ input: server.stdout }).once('line', resolve),
-  ),
-);
-const agent = new Agent({
-  keepAlive: true,
-  maxSockets: 8,
-  cert: readFileSync(join(dir, 'client.crt')),
-  key: readFileSync(join(dir, 'client.key')),
-  ca: readFileSync(join(dir, 'webhook-ca.crt')),
-});
+const bench = await startBenchWebhookServer(8);
+const { port, agent } = bench;
 
 function batch(offset: number): string {
   const items = Array.from({ length: BATCH }, (_v, i) => {
@@ -103,7 +79,5 @@ try {
     `  kept ${String(stats.auditKept)} of ${String(TOTAL)} (${stats.auditKept === TOTAL ? 'no drops' : 'DROPS'}); ${String(stats.evaluations)} agent windows scored`,
   );
 } finally {
-  server.kill();
-  agent.destroy();
-  rmSync(dir, { recursive: true, force: true });
+  bench.stop();
 }

@@ -4,37 +4,12 @@
 // 32 connections) and, at a fixed 2,000 requests per second, p50 / p99 latency as the client
 // sees it and as the handler measures it.
 //   npx tsx bench/authz-webhook.ts
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { createAgentWebhookFiles } from '../scripts/local-env/agent-webhooks.js';
+import { request } from 'node:https';
+import { startBenchWebhookServer } from './lib/webhook-server.js';
 import { percentiles } from './lib/stats.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'aio-bench-'));
-await createAgentWebhookFiles(dir, 1);
-const server = spawn(
-  process.execPath,
-  ['--import', 'tsx', join(import.meta.dirname, 'lib', 'webhook-server-process.ts'), dir, '10000'],
-  {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  },
-);
-const port = Number(
-  await new Promise<string>((resolve) =>
-    createInterface({ input: server.stdout }).once('line', resolve),
-  ),
-);
-
-const agent = new Agent({
-  keepAlive: true,
-  maxSockets: 64,
-  cert: readFileSync(join(dir, 'client.crt')),
-  key: readFileSync(join(dir, 'client.key')),
-  ca: readFileSync(join(dir, 'webhook-ca.crt')),
-});
+const bench = await startBenchWebhookServer(64);
+const { port, agent } = bench;
 
 function review(i: number): string {
   const n = i % 10_000;
@@ -137,7 +112,5 @@ try {
     );
   }
 } finally {
-  server.kill();
-  agent.destroy();
-  rmSync(dir, { recursive: true, force: true });
+  bench.stop();
 }

@@ -3,26 +3,20 @@
 // entity disabled, its allow NetworkPolicy gone and its RoleBindings removed (polled every
 // 5 ms). The API server sends agent requests to the operator's authorization webhook.
 //   npx tsx bench/quarantine.ts
-import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { execFile } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import vault from 'node-vault';
 import { createAgentWebhookFiles } from '../scripts/local-env/agent-webhooks.js';
 import { startLocalEnvironment } from '../scripts/local-env/index.js';
+import { installCrds, spawnLocalOperator } from '../scripts/local-env/operator.js';
 import { freePort } from '../scripts/local-env/ports.js';
-import { repoRoot } from '../scripts/local-env/versions.js';
 import { percentiles } from './lib/stats.js';
 
 const AGENTS = 10;
-const run = promisify(execFile);
 const env = await startLocalEnvironment();
 const toolEnv = { ...process.env, ...env.processEnv() };
-const kubectl = async (...args: string[]): Promise<void> => {
-  await run('kubectl', args, { env: toolEnv });
-};
 const kc = new k8s.KubeConfig();
 kc.loadFromFile(env.kube.kubeconfigPath);
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -42,42 +36,25 @@ const exists = async (read: () => Promise<unknown>): Promise<boolean> =>
 const pause = async (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
 
-let operator: ReturnType<typeof spawn> | undefined;
+let operator: ChildProcess | undefined;
 try {
-  await kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds'));
-  await kubectl(
-    'wait',
-    '--for=condition=Established',
-    'crd',
-    '-l',
-    'app.kubernetes.io/part-of=agent-identity-operator',
-  );
-  await kubectl('apply', '-f', join(repoRoot, 'scripts', 'local-env', 'platform.yaml'));
+  await installCrds(toolEnv, { platform: true });
   const port = await freePort();
   const dir = join(env.stateDir, 'webhooks');
   mkdirSync(dir);
   const files = await createAgentWebhookFiles(dir, port);
   const logPath = join(env.stateDir, 'operator.log');
   const log = openSync(logPath, 'w');
-  operator = spawn(
-    process.execPath,
+  operator = spawnLocalOperator(
     [
-      '--import',
-      'tsx',
-      join(repoRoot, 'src', 'main.ts'),
       '--no-leader-elect',
-      '--http-address',
-      '127.0.0.1:0',
       '--vault-token-reviewer',
       'agent-identity-system/aio-vault-token-reviewer',
       ...files.operatorArgs,
       '--behavior-evaluate-every',
       '100ms',
     ],
-    {
-      env: { ...toolEnv, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      stdio: ['ignore', log, log],
-    },
+    { env: toolEnv, stdio: ['ignore', log, log] },
   );
   // The operator's JSON logs go to a file: a failure to start is then shown, not waited on.
   for (;;) {

@@ -2,7 +2,6 @@
 // and OpenBao, installs the CRDs, applies examples/, runs the operator and prints what each
 // agent now has. `--once` exits after the summary (used by the tests); otherwise the
 // operator keeps running until Ctrl-C.
-import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +9,7 @@ import { execFile } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import type { AgentIdentity } from '../src/api/resources.js';
 import { shellExports, startLocalEnvironment } from './local-env/index.js';
+import { installCrds, spawnLocalOperator } from './local-env/operator.js';
 import { repoRoot } from './local-env/versions.js';
 import { printSummary } from './demo-summary.js';
 
@@ -25,45 +25,27 @@ const kubectl = async (...args: string[]): Promise<string> =>
   (await run('kubectl', args, { env: toolEnv })).stdout;
 
 say('installing the CRDs (kubectl apply -f crds/)');
-await kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds'));
-await kubectl(
-  'wait',
-  '--for=condition=Established',
-  '--timeout=60s',
-  'crd',
-  '-l',
-  'app.kubernetes.io/part-of=agent-identity-operator',
-);
-await kubectl('apply', '-f', join(repoRoot, 'scripts', 'local-env', 'platform.yaml'));
+await installCrds(toolEnv, { platform: true });
 say('applying the examples (kubectl apply -f examples/)');
 await kubectl('apply', '-f', join(repoRoot, 'examples'));
 
 mkdirSync(join(repoRoot, '.local'), { recursive: true });
 const operatorLog = join(repoRoot, '.local', 'demo-operator.log');
 say(`starting the operator (JSON logs in ${operatorLog})`);
-const operator = spawn(
-  process.execPath,
+const operator = spawnLocalOperator(
   [
-    '--import',
-    'tsx',
-    join(repoRoot, 'src', 'main.ts'),
     '--no-leader-elect',
-    '--http-address',
-    '127.0.0.1:0',
     // The platform's allow-list: agents may be bound to the built-in view ClusterRole.
     '--allowed-cluster-roles',
     'view',
     '--vault-token-reviewer',
     'agent-identity-system/aio-vault-token-reviewer',
   ],
-  {
-    env: { ...toolEnv, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  },
+  { env: toolEnv, stdio: ['ignore', 'pipe', 'pipe'] },
 );
 const log = createWriteStream(operatorLog);
-operator.stdout.pipe(log);
-operator.stderr.pipe(log);
+operator.stdout?.pipe(log);
+operator.stderr?.pipe(log);
 const operatorExited = new Promise<void>((resolve) => {
   operator.once('exit', () => {
     resolve();

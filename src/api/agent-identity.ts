@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TArray, type TString } from '@sinclair/typebox';
 import { ConditionsSchema, LabelSelectorSchema, LocalReferenceSchema } from './common.js';
 import {
   DnsLabel,
@@ -127,6 +127,26 @@ export const PHASES = [
 export type Phase = (typeof PHASES)[number];
 
 /** What an agent normally does, learned over its policies' learning window. */
+/**
+ * Bounds of the behaviour status, as [longest name, most names]. The status writer fits what
+ * it writes to them: names come partly from agents, and one too long must not fail a write.
+ */
+export const BASELINE_BOUNDS = {
+  verbs: [64, 32],
+  resources: [320, 64],
+  namespaces: [63, 64],
+  secretPaths: [512, 64],
+} as const;
+/** Evidence sentences and the quarantine reason: longest text, most sentences. */
+export const EVIDENCE_BOUNDS = { length: 1024, behavior: 8, quarantine: 32 } as const;
+/** The longest release annotation value status records (`releasedBy`, `handledRelease`). */
+export const RELEASE_VALUE_MAX = 253;
+
+const names = ([maxLength, maxItems]: readonly [number, number]): TArray<TString> =>
+  Type.Array(Type.String({ maxLength }), { maxItems });
+const evidence = (maxItems: number): TArray<TString> =>
+  Type.Array(Type.String({ maxLength: EVIDENCE_BOUNDS.length }), { maxItems });
+
 const BaselineSchema = Type.Object({
   learningSince: Type.Optional(Timestamp()),
   /** Minutes with observations so far. */
@@ -135,11 +155,11 @@ const BaselineSchema = Type.Object({
   rateVariance: Type.Optional(Type.Number({ minimum: 0 })),
   errorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   denyRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-  verbs: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 32 })),
-  resources: Type.Optional(Type.Array(Type.String({ maxLength: 320 }), { maxItems: 64 })),
-  namespaces: Type.Optional(Type.Array(Type.String({ maxLength: 63 }), { maxItems: 64 })),
+  verbs: Type.Optional(names(BASELINE_BOUNDS.verbs)),
+  resources: Type.Optional(names(BASELINE_BOUNDS.resources)),
+  namespaces: Type.Optional(names(BASELINE_BOUNDS.namespaces)),
   hours: Type.Optional(Type.Array(Type.Integer({ minimum: 0, maximum: 23 }), { maxItems: 24 })),
-  secretPaths: Type.Optional(Type.Array(Type.String({ maxLength: 512 }), { maxItems: 64 })),
+  secretPaths: Type.Optional(names(BASELINE_BOUNDS.secretPaths)),
 });
 export type Baseline = Static<typeof BaselineSchema>;
 
@@ -203,7 +223,7 @@ export const AgentIdentityStatusSchema = Type.Object({
       riskScore: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
       evaluatedAt: Type.Optional(Timestamp()),
       /** The strongest evidence behind the risk score, in words. */
-      evidence: Type.Optional(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 8 })),
+      evidence: Type.Optional(evidence(EVIDENCE_BOUNDS.behavior)),
       /** Alert, Restrict or Quarantine while the risk is at or above that threshold. */
       response: Type.Optional(StringEnum(['None', 'Alert', 'Restrict', 'Quarantine'])),
       baseline: Type.Optional(BaselineSchema),
@@ -213,13 +233,13 @@ export const AgentIdentityStatusSchema = Type.Object({
   quarantine: Type.Optional(
     Type.Object({
       since: Type.Optional(Timestamp()),
-      reason: Type.Optional(Type.String({ maxLength: 1024 })),
+      reason: Type.Optional(Type.String({ maxLength: EVIDENCE_BOUNDS.length })),
       risk: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-      evidence: Type.Optional(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 32 })),
-      releasedBy: Type.Optional(Type.String({ maxLength: 253 })),
+      evidence: Type.Optional(evidence(EVIDENCE_BOUNDS.quarantine)),
+      releasedBy: Type.Optional(Type.String({ maxLength: RELEASE_VALUE_MAX })),
       releasedAt: Type.Optional(Timestamp()),
       /** The release annotation value acted on, so one release lifts one quarantine. */
-      handledRelease: Type.Optional(Type.String({ maxLength: 253 })),
+      handledRelease: Type.Optional(Type.String({ maxLength: RELEASE_VALUE_MAX })),
     }),
   ),
 });

@@ -1,4 +1,5 @@
 import { parseServiceAccountUser, type ResourceRequest } from '../behavior/observation.js';
+import { isObject, str } from '../behavior/untrusted.js';
 
 /** The parts of a SubjectAccessReview (authorization.k8s.io/v1) the webhook reads. */
 export interface SubjectAccessReview {
@@ -38,7 +39,7 @@ export type ParsedReview =
 export function parseReview(review: unknown, agentPrefix: string): ParsedReview {
   // The body is the API server's, but a malformed one must still get an answer, not a 500.
   const spec = isObject(review) && isObject(review.spec) ? review.spec : {};
-  const serviceAccount = parseServiceAccountUser(text(spec.user));
+  const serviceAccount = parseServiceAccountUser(str(spec.user) ?? '');
   if (!serviceAccount?.name.startsWith(agentPrefix)) return { kind: 'not-an-agent' };
   const attributes = spec.resourceAttributes;
   if (!isObject(attributes)) return { kind: 'non-resource', serviceAccount };
@@ -46,21 +47,15 @@ export function parseReview(review: unknown, agentPrefix: string): ParsedReview 
     kind: 'resource',
     serviceAccount,
     request: {
-      verb: text(attributes.verb),
-      group: text(attributes.group),
-      resource: text(attributes.resource),
-      subresource: text(attributes.subresource),
-      namespace: text(attributes.namespace),
-      name: text(attributes.name),
+      verb: str(attributes.verb) ?? '',
+      group: str(attributes.group) ?? '',
+      resource: str(attributes.resource) ?? '',
+      subresource: str(attributes.subresource) ?? '',
+      namespace: str(attributes.namespace) ?? '',
+      name: str(attributes.name) ?? '',
     },
   };
 }
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 /** The webhook's answer: a SubjectAccessReview with only its status filled in. */
 export function reviewResponse(status: SubjectAccessReviewStatus): object {

@@ -1,7 +1,7 @@
 import type { Baseline } from '../api/agent-identity.js';
 import { baselineReady, learn } from './baseline.js';
 import { checkRequest, type Capabilities } from './capabilities.js';
-import { resourceName, type Observation, type ResourceRequest } from './observation.js';
+import type { Observation, ResourceRequest } from './observation.js';
 import { responseFor, type ResponseLevel, type Thresholds } from './response.js';
 import { assess, type RiskAssessment } from './scoring.js';
 import { ActivityWindow } from './window.js';
@@ -286,23 +286,6 @@ export class BehaviorEngine {
       level: state.level,
       baseline: state.baseline,
       baselineReady: baselineReady(state.baseline, state.profile.learningWindowMs, this.now()),
-    };
-  }
-
-  private toObservation(
-    agent: string,
-    request: ResourceRequest,
-    at: number,
-    outcome: Observation['outcome'],
-  ): Observation {
-    return {
-      agent,
-      at,
-      source: 'api',
-      verb: request.verb,
-      resource: resourceName(request),
-      ...(request.namespace ? { namespace: request.namespace } : {}),
-      outcome,
     };
   }
 }

@@ -1,6 +1,7 @@
 import type { Observation } from './observation.js';
 import { parseServiceAccountUser } from './observation.js';
 import type { AgentIndex } from './agent-index.js';
+import { isObject, str } from './untrusted.js';
 
 /** The parts of a Kubernetes audit event (audit.k8s.io/v1) the engine reads. */
 export interface AuditEvent {
@@ -114,9 +115,3 @@ export function fromVaultAudit(line: unknown, index: AgentIndex): Observation | 
     ...(request.mount_type === 'kv' ? { secretPath: path } : {}),
   };
 }
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);

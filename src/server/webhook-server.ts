@@ -4,6 +4,7 @@ import type { AgentIndex } from '../behavior/agent-index.js';
 import type { BehaviorEngine } from '../behavior/engine.js';
 import { parseServiceAccountUser } from '../behavior/observation.js';
 import { fromAuditEvent } from '../behavior/sources.js';
+import { isObject } from '../behavior/untrusted.js';
 import { decide, type Autonomy, type DecisionRequest } from '../authz/decisions.js';
 import { NO_OPINION, parseReview, reviewResponse } from '../authz/subject-access-review.js';
 import type { Logger } from '../observability/logger.js';
@@ -155,7 +156,7 @@ export async function startWebhookServer(
         return reply.code(400).send({ error: 'expected an audit.k8s.io/v1 EventList' });
       let kept = 0;
       for (const event of items) {
-        if (typeof event !== 'object' || event === null) continue;
+        if (!isObject(event)) continue;
         // One event the engine cannot take must not fail the batch: the API server would send
         // it again, and the events before it would be counted twice.
         try {

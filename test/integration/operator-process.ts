@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { spawnLocalOperator } from '../../scripts/local-env/operator.js';
 import { env } from './fixture.js';
-
-const mainModule = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 
 /** A real operator process (src/main.ts through tsx) started by a test. */
 export interface OperatorProcess {
@@ -24,20 +22,15 @@ export function startOperator(
   args: string[],
   options: { kubeconfig?: string; extraEnv?: Record<string, string> } = {},
 ): OperatorProcess {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', mainModule, '--http-address', '127.0.0.1:0', ...args],
-    {
-      env: {
-        ...process.env,
-        ...env().processEnv(),
-        ...(options.kubeconfig ? { KUBECONFIG: options.kubeconfig } : {}),
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        ...options.extraEnv,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnLocalOperator(args, {
+    env: {
+      ...process.env,
+      ...env().processEnv(),
+      ...(options.kubeconfig ? { KUBECONFIG: options.kubeconfig } : {}),
+      ...options.extraEnv,
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   const onData = (chunk: Buffer): void => {
@@ -54,8 +47,8 @@ export function startOperator(
       }
     }
   };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
 
   return {

@@ -1,10 +1,10 @@
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { AgentIdentitySpec } from '../../src/api/agent-identity.js';
 import type { AgentPolicySpec } from '../../src/api/agent-policy.js';
 import type { AgentIdentity, AgentPolicy } from '../../src/api/resources.js';
-import { repoRoot } from '../../scripts/local-env/versions.js';
-import { adminKubeConfig, eventually, runTool } from './helpers.js';
+import { installCrds as installLocalCrds } from '../../scripts/local-env/operator.js';
+import { env } from './fixture.js';
+import { adminKubeConfig, eventually } from './helpers.js';
 
 const group = 'agentidentity.io';
 const version = 'v1alpha1';
@@ -16,16 +16,10 @@ function objects(): k8s.CustomObjectsApi {
 /** Installs crds/ the way a user does, with `kubectl apply -f crds/`, once per run. */
 let crdsInstalled: Promise<void> | undefined;
 export async function installCrds(): Promise<void> {
-  crdsInstalled ??= (async () => {
-    await runTool('kubectl', ['apply', '--server-side', '-f', join(repoRoot, 'crds')]);
-    await runTool('kubectl', [
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      'crd/agentidentities.agentidentity.io',
-      'crd/agentpolicies.agentidentity.io',
-    ]);
-  })();
+  crdsInstalled ??= installLocalCrds(
+    { ...process.env, ...env().processEnv() },
+    { platform: false },
+  );
   return crdsInstalled;
 }
 

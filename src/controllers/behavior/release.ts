@@ -1,8 +1,6 @@
 import { ANNOTATIONS } from '../../api/constants.js';
+import { RELEASE_VALUE_MAX } from '../../api/agent-identity.js';
 import type { AgentIdentity } from '../../api/resources.js';
-
-/** As much of a release annotation as status records (`handledRelease`, `releasedBy`). */
-const MAX_RELEASE_LENGTH = 253;
 
 /**
  * The release request an identity carries, in the exact form status records it: trimmed and
@@ -13,6 +11,6 @@ const MAX_RELEASE_LENGTH = 253;
 export function releaseRequest(identity: AgentIdentity | undefined): string | undefined {
   const value = identity?.metadata.annotations?.[ANNOTATIONS.releaseQuarantine]
     ?.trim()
-    .slice(0, MAX_RELEASE_LENGTH);
+    .slice(0, RELEASE_VALUE_MAX);
   return value ? value : undefined;
 }

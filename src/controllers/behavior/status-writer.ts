@@ -1,4 +1,8 @@
-import type { AgentIdentityStatus } from '../../api/agent-identity.js';
+import {
+  BASELINE_BOUNDS,
+  EVIDENCE_BOUNDS,
+  type AgentIdentityStatus,
+} from '../../api/agent-identity.js';
 import { API_VERSION, BEHAVIOR_FIELD_MANAGER } from '../../api/constants.js';
 import { AGENT_IDENTITY, type AgentIdentity } from '../../api/resources.js';
 import type { BehaviorSnapshot } from '../../behavior/engine.js';
@@ -22,11 +26,16 @@ export function quarantineActive(quarantine: Quarantine | undefined): boolean {
 
 const fit = (
   items: string[] | undefined,
-  maxLength: number,
-  maxItems: number,
+  [maxLength, maxItems]: readonly [number, number],
 ): string[] | undefined => items?.filter((item) => item.length <= maxLength).slice(0, maxItems);
 const clip = (items: string[], maxItems: number): string[] =>
-  items.slice(0, maxItems).map((item) => (item.length > 1024 ? `${item.slice(0, 1021)}...` : item));
+  items
+    .slice(0, maxItems)
+    .map((item) =>
+      item.length > EVIDENCE_BOUNDS.length
+        ? `${item.slice(0, EVIDENCE_BOUNDS.length - 3)}...`
+        : item,
+    );
 
 /**
  * The baseline as the schema allows it. Names an agent chose (decision actions, Vault paths)
@@ -36,10 +45,10 @@ const clip = (items: string[], maxItems: number): string[] =>
 function persistable(baseline: Baseline): Baseline {
   return {
     ...baseline,
-    verbs: fit(baseline.verbs, 64, 32),
-    resources: fit(baseline.resources, 320, 64),
-    namespaces: fit(baseline.namespaces, 63, 64),
-    secretPaths: fit(baseline.secretPaths, 512, 64),
+    verbs: fit(baseline.verbs, BASELINE_BOUNDS.verbs),
+    resources: fit(baseline.resources, BASELINE_BOUNDS.resources),
+    namespaces: fit(baseline.namespaces, BASELINE_BOUNDS.namespaces),
+    secretPaths: fit(baseline.secretPaths, BASELINE_BOUNDS.secretPaths),
   };
 }
 
@@ -74,10 +83,6 @@ export class BehaviorStatusWriter {
     this.lastWrite.delete(key);
   }
 
-  quarantineOf(key: string): Quarantine | undefined {
-    return this.known.get(key)?.quarantine;
-  }
-
   /** What this writer last wrote (or seeded) for an agent: fresher than the cache. */
   recordOf(key: string): { behavior?: Behavior; quarantine?: Quarantine } | undefined {
     const entry = this.known.get(key);
@@ -98,7 +103,7 @@ export class BehaviorStatusWriter {
       requestRate: snapshot.assessment.requestRate,
       riskScore: snapshot.assessment.risk,
       evaluatedAt: iso(this.now()),
-      evidence: clip(snapshot.assessment.evidence, 8),
+      evidence: clip(snapshot.assessment.evidence, EVIDENCE_BOUNDS.behavior),
       response: snapshot.level,
       baseline: persistable(snapshot.baseline),
     };
@@ -121,23 +126,23 @@ export class BehaviorStatusWriter {
     const handled = standingRelease ?? entry.quarantine?.handledRelease;
     entry.quarantine = {
       since: iso(this.now()),
-      reason: reason.slice(0, 1024),
+      reason: reason.slice(0, EVIDENCE_BOUNDS.length),
       risk: snapshot.assessment.risk,
-      evidence: clip(snapshot.assessment.evidence, 32),
+      evidence: clip(snapshot.assessment.evidence, EVIDENCE_BOUNDS.quarantine),
       ...(handled === undefined ? {} : { handledRelease: handled }),
     };
     this.known.set(key, entry);
     await this.writeBehavior(key, snapshot, true);
   }
 
-  /** A person released the quarantine; `by` is the annotation's value, recorded as given. */
+  /** A person released the quarantine; `by` is the annotation's value as `releaseRequest` reads it. */
   async release(key: string, by: string): Promise<void> {
     const entry = this.known.get(key) ?? {};
     entry.quarantine = {
       ...entry.quarantine,
-      releasedBy: by.slice(0, 253),
+      releasedBy: by,
       releasedAt: iso(this.now()),
-      handledRelease: by.slice(0, 253),
+      handledRelease: by,
     };
     if (entry.behavior)
       entry.behavior = { ...entry.behavior, response: 'None', riskScore: 0, evidence: [] };
